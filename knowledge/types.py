@@ -1,0 +1,80 @@
+"""Documents in, passages out: the two shapes every part of `knowledge/` speaks."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["policy", "law", "park", "guide", "fund", "center", "page", "curated"]
+KINDS: tuple[str, ...] = ("policy", "law", "park", "guide", "fund", "center", "page", "curated")
+
+
+class DocMeta(BaseModel):
+    """What we know about a document; copied onto every passage cut from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str
+    kind: Kind
+    title: str
+    doc_number: str | None = None  # 文号, e.g. 川府发〔2026〕8号
+    issuer: str | None = None
+    date: date | None = None
+    region: str = "成都"  # 成都 / 四川 / national / another city's name (广州, 北京 …)
+    effective_from: date | None = None
+    effective_to: date | None = None
+    superseded_by: str | None = None
+    source: str = ""  # path the document was loaded from
+    sample: bool = False  # True when the content is an invented example, not a real document
+    url: str | None = None
+
+    def is_valid_on(self, day: date) -> bool:
+        if self.superseded_by:
+            return False
+        if self.effective_from and day < self.effective_from:
+            return False
+        return not (self.effective_to and day > self.effective_to)
+
+
+class Document(BaseModel):
+    """A loaded, cleaned document. `text` keeps headings on their own lines."""
+
+    meta: DocMeta
+    text: str
+
+
+class Passage(BaseModel):
+    """One citable unit: a whole clause or a sentence-aligned piece of a long one."""
+
+    passage_id: str
+    doc_id: str
+    seq: int
+    section: str  # heading trail, e.g. "三、… > （八）加强政府资金引导保障"
+    text: str  # the passage body, always whole sentences
+    meta: DocMeta
+
+    @property
+    def content_hash(self) -> str:
+        return passage_hash(self.section, self.text)
+
+    def embed_text(self) -> str:
+        """What the embedder sees: title and heading trail give the body its context."""
+        head = " > ".join(x for x in (self.meta.title, self.section) if x)
+        return f"{head}\n{self.text}" if head else self.text
+
+
+class Hit(BaseModel):
+    """A passage returned by search, with its fused score and per-retriever ranks."""
+
+    passage: Passage
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    extra: dict = Field(default_factory=dict)
+
+
+def passage_hash(section: str, text: str) -> str:
+    return hashlib.sha256(f"{section}\n{text}".encode()).hexdigest()[:32]

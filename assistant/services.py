@@ -1,0 +1,36 @@
+"""Build the long-lived parts (index, catalog) from settings, once per process."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from knowledge.catalog import Catalog
+from knowledge.embed import make_embedder
+from knowledge.index import KnowledgeIndex
+
+from .settings import Settings, bundled_kb
+
+
+def build_index(settings: Settings) -> KnowledgeIndex:
+    embedder = make_embedder(
+        settings.embedder, base_url=settings.embed_base_url, model=settings.embed_model,
+        api_key=settings.embed_api_key,
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return KnowledgeIndex(settings.data_dir, embedder)
+
+
+@cache
+def bundled_catalog() -> Catalog:
+    return Catalog.load(bundled_kb())
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    cat = Catalog.load(bundled_kb())
+    for extra in settings.kb_paths:
+        more = Catalog.load(extra)
+        cat.parks.update(more.parks)
+        cat.guides.update(more.guides)
+        cat.funds.update(more.funds)
+        cat.centers.update(more.centers)
+    return cat

@@ -1,0 +1,161 @@
+"""The `rongchuang` command: ingest, search, kb, ask, chat, serve, telegram, eval, staff."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.settings import Settings
+from knowledge.errors import RongchuangError
+from knowledge.search import Filters, search
+from knowledge.types import KINDS
+
+app = typer.Typer(help="蓉创助手：成都创业政策问答、园区和基金推荐、转人工。", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+kb_app = typer.Typer(help="查看和管理知识库里的文件。", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except RongchuangError as exc:
+        err.print(f"[red]配置错误：[/red]{exc}")
+        raise typer.Exit(2) from exc
+
+
+def _index(settings: Settings):
+    from assistant.services import build_index
+
+    return build_index(settings)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="文件或目录；不写则导入内置知识库")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="清空索引后重建（嵌入缓存保留）")] = False,
+) -> None:
+    """导入文件到知识库（增量：没变的文件不重复处理；中断后再运行会接着完成）。"""
+    from connectors.progress import RichProgress
+
+    settings = _settings()
+    index = _index(settings)
+    targets = paths or settings.kb_roots
+    try:
+        with RichProgress(err) as progress:
+            report = index.ingest(targets, rebuild=rebuild, progress=progress)
+    except RongchuangError as exc:
+        err.print(f"[red]导入失败：[/red]{exc}")
+        raise typer.Exit(1) from exc
+    err.print(
+        f"导入 {len(report.ingested)} 个文件，{report.passages} 段（新嵌入 {report.embedded} 段），"
+        f"未变 {len(report.unchanged)} 个，移除 {len(report.removed)} 个，跳过 {len(report.skipped)} 个。"
+        f"索引共 {index.count()} 段。"
+    )
+    for source, why in report.skipped:
+        err.print(f"[yellow]跳过[/yellow] {why}")
+    if report.skipped and not report.ingested and not report.unchanged:
+        raise typer.Exit(1)
+
+
+def _kinds(kind: list[str] | None) -> tuple[str, ...]:
+    for k in kind or []:
+        if k not in KINDS:
+            err.print(f"[red]--kind 只能是：{'、'.join(KINDS)}[/red]")
+            raise typer.Exit(2)
+    return tuple(kind or ())
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="要搜的问题；写 - 则从标准输入每行读一个")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="返回几段")] = 5,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="只搜某类：policy、park、guide、fund、center …")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="只搜某地区：成都、四川、national …")] = None,
+    include_expired: Annotated[bool, typer.Option("--include-expired", help="也搜已失效的文件")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """在知识库里搜索，打印标题、文号、章节、得分和原文。"""
+    settings = _settings()
+    index = _index(settings)
+    if index.count() == 0:
+        err.print("知识库是空的。请先运行：rongchuang ingest")
+        raise typer.Exit(1)
+    filters = Filters(kinds=_kinds(kind), regions=tuple(region or ()), include_expired=include_expired)
+    queries = (line.strip() for line in sys.stdin) if query == "-" else iter([query])
+    for q in queries:
+        if not q:
+            continue
+        hits = search(index, q, k, filters)
+        if as_json or query == "-":
+            print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False), flush=True)
+        else:
+            _print_hits(q, hits)
+
+
+def _hit_json(h) -> dict:
+    p = h.passage
+    return {
+        "text": p.text, "title": p.meta.title, "section": p.section, "doc_id": p.doc_id,
+        "passage_id": p.passage_id, "doc_number": p.meta.doc_number, "kind": p.meta.kind,
+        "region": p.meta.region, "sample": p.meta.sample, "score": h.score,
+    }
+
+
+def _print_hits(query: str, hits) -> None:
+    if not hits:
+        out.print(f"没有找到和“{query}”相关的内容。")
+    for i, h in enumerate(hits, 1):
+        p = h.passage
+        head = f"[bold][{i}] {p.meta.title}[/bold]"
+        if p.meta.doc_number:
+            head += f"（{p.meta.doc_number}）"
+        if p.meta.sample:
+            head += " [yellow]示例[/yellow]"
+        out.print(head)
+        out.print(f"    章节：{p.section or '—'}    得分：{h.score:.3f}")
+        out.print(f"    {p.text}\n", soft_wrap=True)
+
+
+@kb_app.command("list")
+def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """列出知识库里的文件和有效期。"""
+    index = _index(_settings())
+    docs = index.documents()
+    if as_json:
+        print(json.dumps([{**d.meta.model_dump(mode="json"), "passages": d.passages} for d in docs],
+                         ensure_ascii=False))
+        return
+    table = Table("doc_id", "类型", "标题", "文号", "地区", "有效期", "段数", "示例")
+    for d in docs:
+        m = d.meta
+        valid = f"{m.effective_from or ''}–{m.effective_to or ''}" if (m.effective_from or m.effective_to) else "—"
+        if m.superseded_by:
+            valid += f"（已被 {m.superseded_by} 取代）"
+        table.add_row(m.doc_id, m.kind, m.title, m.doc_number or "", m.region, valid, str(d.passages),
+                      "是" if m.sample else "")
+    out.print(table)
+    out.print(f"共 {len(docs)} 个文件，{index.count()} 段。")
+
+
+@kb_app.command("remove")
+def kb_remove(doc_id: str) -> None:
+    """从知识库删除一个文件（按 doc_id）。"""
+    index = _index(_settings())
+    n = index.remove_doc(doc_id)
+    if not n:
+        err.print(f"没有 doc_id 为 {doc_id} 的文件。用 rongchuang kb list 查看已有的 doc_id。")
+        raise typer.Exit(1)
+    out.print(f"已删除 {doc_id}（{n} 段）。注意：如果源文件还在知识库目录里，下次导入会再次加入。")
+
+
+def main() -> None:  # pragma: no cover
+    app()

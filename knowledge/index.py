@@ -1,0 +1,287 @@
+"""KnowledgeIndex: passages in Chroma (dense, cosine) and BM25 (jieba tokens), kept in step by a
+manifest of content hashes so ingest is incremental and survives being killed at any moment.
+
+One process owns a data directory (Chroma is not safe across processes on one path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from . import tokenize
+from .chunk import chunk
+from .embed import Embedder
+from .errors import IngestError
+from .manifest import Manifest
+from .sources import SUPPORTED_SUFFIXES, load_file
+from .types import DocMeta, Passage
+
+EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
+FAR_FUTURE = 99991231
+
+
+@dataclass
+class IngestReport:
+    ingested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    passages: int = 0
+    embedded: int = 0  # passages the embedder actually ran on (cache misses)
+    chars: int = 0
+
+
+class Progress:
+    """Ingest progress callbacks; the CLI draws a rich progress bar from them."""
+
+    def start(self, files: int, passages: int) -> None: ...
+
+    def file_done(self, source: str) -> None: ...
+
+    def passages_done(self, n: int) -> None: ...
+
+
+@dataclass
+class DocInfo:
+    meta: DocMeta
+    passages: int
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256(path.read_bytes())
+    sidecar = path.with_name(path.name + ".meta.yaml")
+    if sidecar.exists():  # metadata edits count as a change of the document
+        h.update(sidecar.read_bytes())
+    return h.hexdigest()
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.endswith(".meta.yaml")
+                and not f.name.startswith((".", "README"))
+            )
+        elif p.exists():
+            out.append(p)
+        else:
+            raise IngestError(str(p), "文件或目录不存在", "请检查路径")
+    return out
+
+
+def _day(d: date | None, default: int) -> int:
+    return int(d.strftime("%Y%m%d")) if d else default
+
+
+def chroma_metadata(p: Passage) -> dict:
+    m = p.meta
+    return {
+        "doc_id": p.doc_id, "kind": m.kind, "region": m.region, "source": m.source, "sample": m.sample,
+        "valid_to": _day(m.effective_to, FAR_FUTURE), "superseded": bool(m.superseded_by),
+    }
+
+
+class KnowledgeIndex:
+    def __init__(self, data_dir: Path, embedder: Embedder, *, client=None) -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        self.data_dir = Path(data_dir)
+        self.embedder = embedder
+        root = self.data_dir / "index"
+        self.manifest = Manifest(root / "manifest.sqlite3")
+        self.client = client or chromadb.PersistentClient(
+            path=str(root / "chroma"), settings=Settings(anonymized_telemetry=False)
+        )
+        name = "passages-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder.name)[:60].strip("-._")
+        self.collection = self.client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._lock = threading.RLock()
+        self._bm25 = None
+        self._bm25_gen = -1
+        self._passages: list[Passage] = []
+        self._by_id: dict[str, int] = {}
+
+    # ingest ----------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path], *, rebuild: bool = False, progress: Progress | None = None,
+               prune: bool = True) -> IngestReport:
+        """Bring the index in line with `paths`. Files that fail are skipped and reported; what was
+        already indexed for them stays. With `prune`, indexed files under a given directory that no
+        longer exist are removed."""
+        progress = progress or Progress()
+        paths = [Path(p).resolve() for p in paths]
+        report = IngestReport()
+        with self._lock:
+            if rebuild:
+                self._drop_all()
+            files = expand(paths)
+            if prune:
+                self._prune(paths, {str(f) for f in files}, report)
+            todo = self._load_changed(files, report)
+            progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
+            for source, digest, passages in todo:
+                self._ingest_file(source, digest, passages, report, progress)
+        return report
+
+    def _load_changed(self, files: list[Path], report: IngestReport) -> list[tuple[str, str, list[Passage]]]:
+        todo = []
+        for f in files:
+            source = str(f)
+            try:
+                digest = file_hash(f)
+                if self.manifest.file_hash(source) == digest:
+                    report.unchanged.append(source)
+                    continue
+                passages = [p for doc in load_file(f) for p in chunk(doc)]
+                if not passages:
+                    raise IngestError(source, "没有可用的文字内容", "请确认文件不是空白或纯图片")
+                self._check_owner(source, passages)
+            except IngestError as exc:
+                report.skipped.append((source, str(exc)))
+                continue
+            todo.append((source, digest, passages))
+        return todo
+
+    def _check_owner(self, source: str, passages: list[Passage]) -> None:
+        for doc_id in {p.doc_id for p in passages}:
+            owner = self.manifest.owner_of(doc_id)
+            if owner and owner != source:
+                raise IngestError(source, f"doc_id “{doc_id}” 已被 {owner} 使用", "请在文件头部给它换一个 doc_id",
+                                  field="doc_id")
+
+    def _ingest_file(self, source: str, digest: str, passages: list[Passage], report: IngestReport,
+                     progress: Progress) -> None:
+        vectors = self._vectors(passages, report, progress)
+        ids = [p.passage_id for p in passages]
+        stale = set(self.collection.get(where={"source": source}, include=[])["ids"]) - set(ids)
+        if stale:
+            self.collection.delete(ids=sorted(stale))
+        self.collection.upsert(
+            ids=ids, embeddings=vectors, documents=[p.text for p in passages],
+            metadatas=[chroma_metadata(p) for p in passages],
+        )
+        self.manifest.record_file(source, digest, passages, datetime.now(UTC).isoformat())
+        report.ingested.append(source)
+        report.passages += len(passages)
+        report.chars += sum(len(p.text) for p in passages)
+        progress.file_done(source)
+
+    def _cache_key(self, p: Passage) -> str:
+        return hashlib.sha256(f"{self.embedder.name}\n{p.embed_text()}".encode()).hexdigest()
+
+    def _vectors(self, passages: list[Passage], report: IngestReport, progress: Progress) -> np.ndarray:
+        keys = [self._cache_key(p) for p in passages]
+        have = self.manifest.cached_vectors(set(keys))
+        missing = [i for i, k in enumerate(keys) if k not in have]
+        progress.passages_done(len(passages) - len(missing))
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            vecs = self.embedder.embed_passages([passages[i].embed_text() for i in batch])
+            fresh = {keys[i]: v for i, v in zip(batch, vecs, strict=True)}
+            self.manifest.cache_vectors(fresh)  # committed now: a kill after this re-embeds nothing here
+            have.update(fresh)
+            report.embedded += len(batch)
+            progress.passages_done(len(batch))
+        return np.stack([have[k] for k in keys])
+
+    def _prune(self, roots: list[Path], present: set[str], report: IngestReport) -> None:
+        dirs = [str(r) + "/" for r in roots if r.is_dir()]
+        for source in self.manifest.sources():
+            if source not in present and any(source.startswith(d) for d in dirs):
+                self._remove_source(source)
+                report.removed.append(source)
+
+    def _remove_source(self, source: str) -> None:
+        self.collection.delete(where={"source": source})
+        self.manifest.forget_file(source)
+
+    def _drop_all(self) -> None:
+        for source in self.manifest.sources():
+            self._remove_source(source)
+
+    def remove_doc(self, doc_id: str) -> int:
+        """Remove one document (all its passages). Returns how many passages went."""
+        with self._lock:
+            source = self.manifest.owner_of(doc_id)
+            if source is None:
+                return 0
+            ids = self.manifest.forget_doc(doc_id)
+            self.collection.delete(ids=ids)
+            if not self.manifest.passage_ids_of(source):
+                self.manifest.forget_file(source)
+            return len(ids)
+
+    # reading ---------------------------------------------------------------------------------
+    def documents(self) -> list[DocInfo]:
+        docs: dict[str, DocInfo] = {}
+        for p in self.passages():
+            info = docs.setdefault(p.doc_id, DocInfo(meta=p.meta, passages=0))
+            info.passages += 1
+        return sorted(docs.values(), key=lambda d: (d.meta.kind, d.meta.doc_id))
+
+    def passages(self) -> list[Passage]:
+        self._refresh()
+        return self._passages
+
+    def passage(self, passage_id: str) -> Passage | None:
+        self._refresh()
+        i = self._by_id.get(passage_id)
+        return self._passages[i] if i is not None else None
+
+    def count(self) -> int:
+        return self.manifest.count()
+
+    def _refresh(self) -> None:
+        """Reload passages and rebuild BM25 when the manifest changed since the last look."""
+        gen = self.manifest.generation()
+        if gen == self._bm25_gen:
+            return
+        with self._lock:
+            if gen == self._bm25_gen:
+                return
+            import bm25s
+
+            passages = self.manifest.passages()
+            retriever = bm25s.BM25()
+            corpus = [tokenize.tokens(_bm25_text(p)) or ["∅"] for p in passages]
+            if corpus:
+                retriever.index(corpus, show_progress=False)
+            self._passages, self._bm25, self._bm25_gen = passages, retriever, gen
+            self._by_id = {p.passage_id: i for i, p in enumerate(passages)}
+
+    def bm25_scores(self, query: str) -> tuple[list[Passage], np.ndarray]:
+        self._refresh()
+        toks = tokenize.tokens(query)
+        if not self._passages or not toks:
+            return self._passages, np.zeros(len(self._passages), dtype=np.float32)
+        return self._passages, np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+
+    def dense(self, query: str, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(passage_id, cosine similarity) best first."""
+        if self.collection.count() == 0:
+            return []
+        vec = self.embedder.embed_query(query)
+        res = self.collection.query(
+            query_embeddings=[vec], n_results=min(n, self.collection.count()), where=where or None,
+            include=["distances"],
+        )
+        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+
+def _bm25_text(p: Passage) -> str:
+    # Title and heading trail count: "算力券申领指南 > 谁可以申请" is what founders ask about.
+    return f"{p.meta.title} {p.section} {p.text}"
+
+
+ProgressFactory = Callable[[], Progress]

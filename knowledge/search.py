@@ -1,0 +1,126 @@
+"""Hybrid search: dense (Chroma, e5) and BM25 (jieba) fused by reciprocal rank, with filters by kind,
+region and validity; and a LangChain BaseRetriever over it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .index import KnowledgeIndex
+from .types import Hit, Passage
+
+RRF_K = 60
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    include_expired: bool = False
+    today: date | None = None
+
+    def where(self) -> dict | None:
+        """The same filter as a Chroma `where` clause."""
+        clauses: list[dict] = []
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.regions:
+            clauses.append({"region": {"$in": list(self.regions)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if not self.include_expired:
+            day = int((self.today or date.today()).strftime("%Y%m%d"))
+            clauses += [{"valid_to": {"$gte": day}}, {"superseded": False}]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, p: Passage) -> bool:
+        m = p.meta
+        if self.kinds and m.kind not in self.kinds:
+            return False
+        if self.regions and m.region not in self.regions:
+            return False
+        if self.doc_ids and p.doc_id not in self.doc_ids:
+            return False
+        if self.include_expired:
+            return True
+        return not (m.superseded_by or (m.effective_to and m.effective_to < (self.today or date.today())))
+
+
+def search(index: KnowledgeIndex, query: str, k: int = 5, filters: Filters | None = None,
+           mode: Mode = "hybrid", depth: int = 50) -> list[Hit]:
+    """Top-k passages for `query`. Each retriever contributes its top `depth`; RRF fuses them."""
+    filters = filters or Filters()
+    dense = index.dense(query, depth, filters.where()) if mode != "bm25" else []
+    bm25 = _bm25_top(index, query, depth, filters) if mode != "dense" else []
+    fused: dict[str, dict] = {}
+    for rank, (pid, sim) in enumerate(dense, 1):
+        fused.setdefault(pid, {})["dense"] = (rank, sim)
+    for rank, (pid, score) in enumerate(bm25, 1):
+        fused.setdefault(pid, {})["bm25"] = (rank, score)
+    hits = [h for pid, parts in fused.items() if (h := _hit(index, pid, parts, mode))]
+    hits.sort(key=lambda h: -h.score)
+    return hits[:k]
+
+
+def _bm25_top(index: KnowledgeIndex, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
+    passages, scores = index.bm25_scores(query)
+    if not len(scores):
+        return []
+    order = np.argsort(-scores)
+    out = []
+    for i in order:
+        if scores[i] <= 0 or len(out) >= depth:
+            break
+        if filters.accepts(passages[i]):
+            out.append((passages[i].passage_id, float(scores[i])))
+    return out
+
+
+def _hit(index: KnowledgeIndex, pid: str, parts: dict, mode: Mode) -> Hit | None:
+    passage = index.passage(pid)
+    if passage is None:  # in Chroma but not in the manifest: an ingest was interrupted mid-file
+        return None
+    rrf = sum(1.0 / (RRF_K + rank) for rank, _ in parts.values())
+    best = (2 if mode == "hybrid" else 1) / (RRF_K + 1)
+    d, b = parts.get("dense"), parts.get("bm25")
+    return Hit(
+        passage=passage, score=round(rrf / best, 4),
+        dense_rank=d[0] if d else None, bm25_rank=b[0] if b else None,
+        extra={"cosine": d[1] if d else None, "bm25": b[1] if b else None},
+    )
+
+
+class KnowledgeRetriever(BaseRetriever):
+    """LangChain adapter: `retriever.invoke("算力券怎么申请")` → Documents with our metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: KnowledgeIndex
+    k: int = 5
+    filters: Filters = Filters()
+    mode: Mode = "hybrid"
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+                                ) -> list[LCDocument]:
+        return [to_langchain(h) for h in search(self.index, query, self.k, self.filters, self.mode)]
+
+
+def to_langchain(hit: Hit) -> LCDocument:
+    p = hit.passage
+    meta = {
+        "passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title, "section": p.section,
+        "doc_number": p.meta.doc_number, "kind": p.meta.kind, "region": p.meta.region,
+        "sample": p.meta.sample, "score": hit.score,
+    }
+    return LCDocument(page_content=p.text, metadata=meta, id=p.passage_id)

@@ -1,0 +1,52 @@
+"""Chinese tokens for BM25: jieba with our domain dictionary, stopwords and punctuation removed."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import cache
+from importlib import resources
+
+_STOP = set(
+    "的 了 吗 呢 吧 啊 呀 么 和 与 及 或 是 在 有 我 我们 你 你们 他 她 它 这 那 这个 那个 什么 怎么 怎样 如何 "
+    "哪些 哪里 哪个 能 能不能 可以 可不可以 会 要 想 请问 一下 一个 就 都 也 还 又 把 被 给 对 对于 为 为了 "
+    "等 等等 及其 其 之 以 于 从 向 由 并 并且 而 而且 但 但是 如果 因为 所以 吗？ 多少 有没有 是不是 该 "
+    "a an the of to and or in on for is are what how do does can i we you my our".split()
+)
+_TOKEN = re.compile(r"[\w\u4e00-\u9fff]+")
+_lock = threading.Lock()
+_extra_words: set[str] = set()
+
+
+@cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    path = resources.files("knowledge") / "dict" / "domain.txt"
+    if path.is_file():
+        with resources.as_file(path) as p:
+            jieba.load_userdict(str(p))
+    jieba.initialize()
+    return jieba
+
+
+def add_words(words: list[str]) -> None:
+    """Teach the tokenizer names (parks, funds) so they stay one token."""
+    jb = _jieba()
+    with _lock:
+        for w in words:
+            if w and w not in _extra_words:
+                jb.add_word(w, freq=2000)
+                _extra_words.add(w)
+
+
+def tokens(text: str) -> list[str]:
+    jb = _jieba()
+    out = []
+    for tok in jb.lcut_for_search(text.lower()):
+        tok = tok.strip()
+        if tok and tok not in _STOP and _TOKEN.fullmatch(tok):
+            out.append(tok)
+    return out

@@ -60,7 +60,7 @@ def ingest(
         f"未变 {len(report.unchanged)} 个，移除 {len(report.removed)} 个，跳过 {len(report.skipped)} 个。"
         f"索引共 {index.count()} 段。"
     )
-    for source, why in report.skipped:
+    for _source, why in report.skipped:
         err.print(f"[yellow]跳过[/yellow] {why}")
     if report.skipped and not report.ingested and not report.unchanged:
         raise typer.Exit(1)

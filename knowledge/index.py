@@ -112,6 +112,7 @@ class KnowledgeIndex:
         self._bm25_gen = -1
         self._passages: list[Passage] = []
         self._by_id: dict[str, int] = {}
+        self._by_doc: dict[str, list[Passage]] = {}
 
     # ingest ----------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, rebuild: bool = False, progress: Progress | None = None,
@@ -239,6 +240,10 @@ class KnowledgeIndex:
         i = self._by_id.get(passage_id)
         return self._passages[i] if i is not None else None
 
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        self._refresh()
+        return self._by_doc.get(doc_id, [])
+
     def count(self) -> int:
         return self.manifest.count()
 
@@ -259,6 +264,9 @@ class KnowledgeIndex:
                 retriever.index(corpus, show_progress=False)
             self._passages, self._bm25, self._bm25_gen = passages, retriever, gen
             self._by_id = {p.passage_id: i for i, p in enumerate(passages)}
+            self._by_doc = {}
+            for p in passages:
+                self._by_doc.setdefault(p.doc_id, []).append(p)
 
     def bm25_scores(self, query: str) -> tuple[list[Passage], np.ndarray]:
         self._refresh()

@@ -1,0 +1,201 @@
+"""Composers turn retrieved passages into an answer with [n] citations.
+
+ExtractiveComposer (the offline default) writes only sentences taken word for word from retrieved
+passages, each followed by its marker, plus fixed phrases from prompts/. It cannot invent a policy,
+an amount, a date or a 文号 because it has no way to write one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from knowledge.catalog import SAMPLE_LINE
+from knowledge.sentences import normalise_ws, split_sentences
+from knowledge.tokenize import tokens
+from knowledge.types import Hit
+
+from .citations import CitationList, caveats
+from .phrases import phrases
+from .reply import Citation, Eligibility, Profile
+
+MAX_MAIN_SENTENCES = 4
+MAX_PASSAGES = 3
+
+
+@dataclass
+class EligibilityCheck:
+    condition: str
+    status: str  # met | not_met | unknown
+    hit: Hit | None = None
+
+
+@dataclass
+class ComposeRequest:
+    question: str
+    query: str  # what was searched: the question plus the conversation's topic
+    lang: str
+    hits: list[Hit]
+    confidence: float
+    profile: Profile = field(default_factory=Profile)
+    next_steps: list[Hit] = field(default_factory=list)  # the matching guide's how-to passages
+    eligibility: list[EligibilityCheck] = field(default_factory=list)
+    ask: list[str] = field(default_factory=list)  # questions for unknown profile fields
+
+
+@dataclass
+class Composed:
+    answer: str
+    citations: list[Citation]
+    eligibility: list[Eligibility] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    mode: str = "extractive"
+
+
+class Composer(Protocol):
+    mode: str
+
+    def compose(self, req: ComposeRequest) -> Composed: ...
+
+
+NO_ANSWER_BELOW = 0.30
+HEDGE_BELOW = 0.5
+
+
+class ExtractiveComposer:
+    mode = "extractive"
+
+    def compose(self, req: ComposeRequest) -> Composed:
+        ph = phrases(req.lang)
+        if not req.hits or req.confidence < NO_ANSWER_BELOW:
+            return Composed(answer=ph.get("no_answer"), citations=[])
+        cites = CitationList()
+        blocks: list[str] = []
+        if req.confidence < HEDGE_BELOW:
+            blocks.append(ph.get("low_confidence"))
+        blocks.append(self._main(req, cites))
+        elig = self._eligibility(req, cites, blocks)
+        steps = self._next_steps(req, cites)
+        if steps:
+            blocks.append(ph.get("next_steps") + "\n" + steps)
+        passages = {h.passage.doc_id: h.passage for h in [*req.hits, *req.next_steps]}
+        notes = caveats(cites.items(), passages, ph)
+        blocks += notes
+        return Composed(answer="\n\n".join(b for b in blocks if b), citations=cites.items(), eligibility=elig)
+
+    def _main(self, req: ComposeRequest, cites: CitationList) -> str:
+        qtok = _weights(req.query)
+        chosen = _choose_passages(req.hits, qtok)
+        lines, budget = [], MAX_MAIN_SENTENCES
+        for hit in chosen:
+            picked = best_sentences(hit, qtok, limit=2 if lines else 3)[:budget]
+            if not picked:
+                continue
+            budget -= len(picked)
+            lines.append("".join(s + cites.mark(hit) for s in picked))
+            if budget <= 0:
+                break
+        if not lines:  # nothing matched word for word: fall back to the top passage's opening
+            hit = req.hits[0]
+            lines.append("".join(s + cites.mark(hit) for s in body_sentences(hit)[:2]))
+        return "\n".join(lines)
+
+    def _next_steps(self, req: ComposeRequest, cites: CitationList) -> str:
+        used = set(cites.passage_ids())
+        lines = []
+        for hit in req.next_steps:
+            if hit.passage.passage_id in used:
+                continue
+            sents = body_sentences(hit)[:3]
+            if sents:
+                lines.append("".join(s + cites.mark(hit) for s in sents))
+        return "\n".join(lines)
+
+    def _eligibility(self, req: ComposeRequest, cites: CitationList, blocks: list[str]) -> list[Eligibility]:
+        if not req.eligibility:
+            return []
+        ph = phrases(req.lang)
+        lines = [ph.get("eligibility_lead")]
+        out = []
+        for chk in req.eligibility:
+            marker = cites.mark(chk.hit) if chk.hit else ""
+            n = int(marker[1:-1]) if marker else None
+            lines.append(ph.get(f"eligibility_{chk.status}", condition=chk.condition) + marker)
+            out.append(Eligibility(condition=chk.condition, status=chk.status, citation=n))
+        if req.ask:
+            lines.append(ph.get("eligibility_ask", questions="；".join(req.ask)))
+        blocks.append("\n".join(lines))
+        return out
+
+
+def _weights(query: str) -> dict[str, float]:
+    """Query terms and their weights: longer, rarer-looking terms say more."""
+    out: dict[str, float] = {}
+    for t in tokens(query):
+        out[t] = max(out.get(t, 0.0), min(len(t), 4) / 2)
+    return out
+
+
+def _overlap(text: str, qtok: dict[str, float]) -> float:
+    return sum(w for t, w in qtok.items() if t in text)
+
+
+def _choose_passages(hits: list[Hit], qtok: dict[str, float]) -> list[Hit]:
+    """The top hit, plus up to two more that score close to it and add different text."""
+    top = hits[0]
+    chosen = [top]
+    seen_sections = {(top.passage.doc_id, top.passage.section)}
+    for h in hits[1:]:
+        if len(chosen) >= MAX_PASSAGES or h.score < 0.75 * top.score:
+            break
+        key = (h.passage.doc_id, h.passage.section)
+        if key in seen_sections or _overlap(h.passage.text, qtok) < 1.0:
+            continue
+        seen_sections.add(key)
+        chosen.append(h)
+    return chosen
+
+
+def body_sentences(hit: Hit) -> list[str]:
+    """A passage's sentences without its heading line or the sample disclaimer."""
+    p = hit.passage
+    section_flat = normalise_ws(p.section)
+    out = []
+    for s in split_sentences(p.text):
+        flat = normalise_ws(s).rstrip("。：:；;")
+        if s == SAMPLE_LINE or (flat and flat in section_flat) or len(flat) < 4:
+            continue
+        out.append(s)
+    return out
+
+
+def best_sentences(hit: Hit, qtok: dict[str, float], limit: int = 3) -> list[str]:
+    """The sentences of a passage that share the most with the question, kept in reading order."""
+    sents = body_sentences(hit)
+    scored = []
+    for i, s in enumerate(sents):
+        score = _overlap(s, qtok) / math.sqrt(max(len(s), 20) / 20)
+        if score > 0:
+            scored.append((score, i))
+    if not scored:
+        return []
+    scored.sort(reverse=True)
+    best = scored[0][0]
+    keep = sorted(i for sc, i in scored[:limit] if sc >= 0.4 * best)
+    return [sents[i] for i in keep]
+
+
+def retrieval_confidence(hits: list[Hit], query: str) -> float:
+    """How sure we are the top passage answers the query, in [0, 1]: dense similarity and how much
+    of the query the passage covers, both needed."""
+    if not hits:
+        return 0.0
+    top = hits[0]
+    cos = top.extra.get("cosine") or 0.0
+    qtok = _weights(query)
+    total = sum(qtok.values()) or 1.0
+    head = f"{top.passage.meta.title}{top.passage.section}{top.passage.text}"
+    coverage = _overlap(head, qtok) / total
+    dense = min(max((cos - 0.78) / 0.10, 0.0), 1.0)
+    return round(0.5 * dense + 0.5 * coverage, 3)

@@ -1,0 +1,339 @@
+"""Assistant.respond(session, text) -> Reply: understand → retrieve → route → compose → escalate.
+
+Knows nothing of HTTP or Telegram: connectors call `respond` and deliver the Reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from knowledge.catalog import Catalog, Guide
+from knowledge.errors import RongchuangError
+from knowledge.index import KnowledgeIndex
+from knowledge.search import Filters, search
+from knowledge.types import Hit, Passage
+
+from . import understand as und
+from .citations import HOME_REGIONS, CitationList
+from .compose import (
+    ComposeRequest,
+    Composer,
+    ExtractiveComposer,
+    best_sentences,
+    body_sentences,
+    retrieval_confidence,
+)
+from .eligibility import walk
+from .guard import is_injection
+from .handoff import PHRASE, PRIORITY, Signals, center_dict, decide, suggest_center
+from .phrases import phrases
+from .privacy import mask_pii
+from .reply import Citation, Handoff, Profile, Recommendation, Reply
+from .route import match_funds, match_parks
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("rongchuang.assistant")
+HOW_TO = ("怎么申请", "如何申请", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "申请", "办理", "how", "apply")
+GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
+CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
+OTHER_REGION_PENALTY = 0.8
+
+
+class MessageError(RongchuangError):
+    """A message we refuse to process (empty, too long); the text says what to do."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class TurnState:
+    topics: list[str] = field(default_factory=list)
+    low_streak: int = 0
+    parks: list[str] = field(default_factory=list)
+    guide: str | None = None
+
+    @classmethod
+    def load(cls, raw: dict | None) -> TurnState:
+        raw = raw or {}
+        return cls(**{k: raw[k] for k in ("topics", "low_streak", "parks", "guide") if k in raw})
+
+    def dump(self) -> dict:
+        return {"topics": self.topics, "low_streak": self.low_streak, "parks": self.parks, "guide": self.guide}
+
+
+@dataclass
+class Turn:
+    session_id: str
+    text: str
+    lang: str
+    profile: Profile
+    state: TurnState
+    intent: str = "policy_question"
+
+
+class Assistant:
+    def __init__(self, index: KnowledgeIndex, catalog: Catalog, store: Store, settings: Settings | None = None,
+                 composer: Composer | None = None) -> None:
+        self.index = index
+        self.catalog = catalog
+        self.store = store
+        self.settings = settings or Settings()
+        self.extractive = ExtractiveComposer()
+        self.composer = composer or self.extractive
+
+    # public ----------------------------------------------------------------------------------
+    def respond(self, session_id: str | None, text: str, channel: str = "web") -> Reply:
+        text = self._validate(text)
+        sess = self.store.get_or_create_session(session_id, channel=channel)
+        started = time.perf_counter()
+        turn = Turn(sess.id, text, und.detect_language(text), Profile(**(sess.profile or {})),
+                    TurnState.load(sess.state))
+        turn.profile, _ = und.extract_profile(text, turn.profile)
+        self.store.add_message(sess.id, "founder", text)
+        reply = self._turn(turn)
+        self.store.save_profile(sess.id, reply.profile.model_dump())
+        self.store.save_state(sess.id, turn.state.dump())
+        self.store.add_message(sess.id, "assistant", reply.answer, payload=reply.model_dump(mode="json"))
+        log.info("turn %s intent=%s conf=%.2f %.0fms q=%s", sess.id, reply.intent, reply.confidence,
+                 (time.perf_counter() - started) * 1000, mask_pii(text)[:80])
+        return reply
+
+    def request_handoff(self, session_id: str, reason: str = "user_request") -> Reply:
+        """The 转人工 button: same ticket as asking in words."""
+        sess = self.store.get_or_create_session(session_id)
+        turn = Turn(sess.id, "", "zh", Profile(**(sess.profile or {})), TurnState.load(sess.state))
+        reply = self._handoff(turn, reason, [])
+        self.store.add_message(sess.id, "assistant", reply.answer, payload=reply.model_dump(mode="json"))
+        return reply
+
+    # the turn --------------------------------------------------------------------------------
+    def _validate(self, text: str) -> str:
+        text = (text or "").strip()
+        if not text:
+            raise MessageError("消息是空的，请输入你的问题。")
+        if len(text) > self.settings.max_message_chars:
+            raise MessageError(
+                f"消息太长了（{len(text)} 字），请控制在 {self.settings.max_message_chars} 字以内，"
+                "或者分几次问。", status=413)
+        return text
+
+    def _turn(self, t: Turn) -> Reply:
+        ph = phrases(t.lang)
+        if is_injection(t.text):
+            return self._reply(t, ph.get("injection_refusal"), "out_of_scope", 1.0)
+        followup = und.is_followup(t.text) and bool(t.state.topics)
+        t.intent = und.classify_intent(t.text, t.profile, has_context=bool(t.state.topics))
+        signals = Signals(
+            explicit_request=t.intent == "handoff", complaint=t.intent == "complaint",
+            eligibility_ruling=und.is_eligibility_ruling_request(t.text), sensitive=und.is_sensitive(t.text),
+        )
+        if reason := decide(signals):
+            return self._handoff(t, reason, und.topic_terms(t.text))
+        if t.intent == "smalltalk":
+            return self._reply(t, ph.get(_smalltalk_key(t.text)), "smalltalk", 1.0)
+        if t.intent == "out_of_scope":
+            return self._reply(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
+        if t.intent == "park_routing":
+            return self._parks(t)
+        if t.intent == "fund_routing":
+            return self._funds(t)
+        return self._policy(t, followup)
+
+    def _policy(self, t: Turn, followup: bool) -> Reply:
+        topics = und.topic_terms(t.text)
+        if topics:
+            t.state.topics = topics
+        query = " ".join([*t.state.topics, t.text]) if followup and not topics else t.text
+        if curated := self._curated(t):
+            return curated
+        hits = self._search(query)
+        conf = retrieval_confidence(hits, query)
+        guide = self._guide_for(hits, t.state.topics, followup)
+        req = ComposeRequest(question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf,
+                             profile=t.profile)
+        if guide:
+            t.state.guide = guide.id
+            req.next_steps = self._next_steps(guide, hits, query)
+            if any(w in t.text for w in CONDITIONS):
+                req.eligibility, req.ask = walk(guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang)
+        composed = self._compose(req)
+        t.state.low_streak = t.state.low_streak + 1 if conf < 0.3 else 0
+        if t.state.low_streak >= 2:
+            t.state.low_streak = 0
+            return self._handoff(t, "low_confidence", topics)
+        reply = self._reply(t, composed.answer, "policy_question", conf, composed.citations)
+        reply.eligibility, reply.mode, reply.notes = composed.eligibility, composed.mode, composed.notes
+        if t.profile.track and any(w in t.text for w in GENERIC_SUPPORT) and conf >= 0.3:
+            self._attach_routes(t, reply)
+        return reply
+
+    def _compose(self, req: ComposeRequest):
+        if self.composer is self.extractive:
+            return self.extractive.compose(req)
+        try:
+            return self.composer.compose(req)
+        except Exception as exc:  # any LLM failure: the founder still gets the extractive answer
+            log.warning("composer %s failed, falling back: %s", self.composer.mode, exc)
+            composed = self.extractive.compose(req)
+            composed.notes.append(f"llm_fallback: {type(exc).__name__}: {str(exc)[:200]}")
+            return composed
+
+    # retrieval helpers -----------------------------------------------------------------------
+    def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
+        hits = search(self.index, query, k=k + 4, filters=Filters(**filters))
+        for h in hits:
+            if h.passage.meta.region not in HOME_REGIONS:
+                h.score *= OTHER_REGION_PENALTY  # a Chengdu assistant prefers Chengdu's rules
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+    def _guide_for(self, hits: list[Hit], topics: list[str], followup: bool) -> Guide | None:
+        if followup or topics:
+            for g in self.catalog.guides.values():
+                if any(t == g.topic or t in g.keywords for t in topics):
+                    return g
+        if hits and hits[0].passage.meta.kind == "guide":
+            return self.catalog.guides.get(hits[0].passage.doc_id)
+        return None
+
+    def _section(self, doc_id: str, needle: str) -> Hit | None:
+        for p in self.index.passages_of(doc_id):
+            if needle in p.section:
+                return Hit(passage=p, score=1.0)
+        return None
+
+    def _next_steps(self, guide: Guide, hits: list[Hit], query: str) -> list[Hit]:
+        wanted = ["办理流程", "在哪里办"] if any(w in query for w in HOW_TO) else ["在哪里办"]
+        if any(w in query for w in ("材料", "准备什么", "要带")):
+            wanted.insert(0, "需要准备的材料")
+        return [h for s in wanted if (h := self._section(guide.id, s))]
+
+    def _curated(self, t: Turn) -> Reply | None:
+        from .curated import find_curated
+
+        found = find_curated(self.store, t.text)
+        if not found:
+            return None
+        ph = phrases(t.lang)
+        cit = Citation(n=1, doc_id=f"curated-{found.id}", title="服务中心答复", doc_number=None,
+                       section=f"{found.center_name} {found.created_at:%Y-%m-%d}", kind="curated",
+                       sample=False, text=found.answer, score=1.0)
+        answer = f"{ph.get('curated_lead')}\n{found.answer}[1]"
+        return self._reply(t, answer, "policy_question", 0.95, [cit])
+
+    # routing ---------------------------------------------------------------------------------
+    def _parks(self, t: Turn) -> Reply:
+        ph = phrases(t.lang)
+        if not t.profile.track:
+            return self._reply(t, ph.get("ask_track"), "park_routing", 0.5)
+        reply = self._reply(t, "", "park_routing", 0.9)
+        self._attach_routes(t, reply, funds=False)
+        if not reply.parks:
+            reply.answer = ph.get("no_answer")
+            reply.confidence = 0.2
+        return reply
+
+    def _funds(self, t: Turn) -> Reply:
+        ph = phrases(t.lang)
+        if not (t.profile.stage or t.profile.needs):
+            return self._reply(t, ph.get("ask_stage"), "fund_routing", 0.5)
+        reply = self._reply(t, "", "fund_routing", 0.9)
+        self._attach_routes(t, reply, parks=False)
+        if not reply.funds:
+            reply.answer = ph.get("no_answer")
+            reply.confidence = 0.2
+        return reply
+
+    def _attach_routes(self, t: Turn, reply: Reply, parks: bool = True, funds: bool = True) -> None:
+        """Park and fund cards, with their lines appended to the answer, each line cited."""
+        from .routing_text import fund_lines, park_lines
+
+        ph = phrases(t.lang)
+        cites = CitationList()
+        for c in reply.citations:  # keep the numbers the answer already uses
+            cites.mark(Hit(passage=_passage_from(c), score=c.score))
+        blocks = [reply.answer] if reply.answer else []
+        profile_text = und.summarize_profile(t.profile)
+        if parks and (matches := match_parks(t.profile, self.catalog)):
+            lines, reply.parks = park_lines(matches, self.index, cites, t.profile)
+            blocks.append(ph.get("parks_lead", profile=profile_text) + "\n" + lines)
+            t.state.parks = [m.park.id for m in matches]
+        if funds and (fmatches := match_funds(t.profile, self.catalog)):
+            lines, reply.funds = fund_lines(fmatches, self.index, cites)
+            blocks.append(ph.get("funds_lead", profile=profile_text) + "\n" + lines)
+        reply.answer = "\n\n".join(blocks)
+        reply.citations = cites.items()
+        if any(c.sample for c in reply.citations) and ph.get("sample_note") not in reply.answer:
+            reply.answer += "\n\n" + ph.get("sample_note")
+
+    # handoff ---------------------------------------------------------------------------------
+    def _handoff(self, t: Turn, reason: str, topics: list[str]) -> Reply:
+        ph = phrases(t.lang)
+        existing = self.store.open_handoff_for_session(t.session_id)
+        if existing:
+            text = ph.get("handoff_existing", center=existing.center_name, ticket=existing.id)
+            reply = self._reply(t, text, "handoff", 1.0)
+            reply.handoff = existing.as_reply_handoff()
+            return reply
+        center = suggest_center(self.catalog, t.profile, topics or t.state.topics, t.state.parks, t.text)
+        cdict = center_dict(center)
+        history = self.store.messages(t.session_id)
+        transcript = [{"role": m.role, "text": m.text, "created_at": m.created_at.isoformat()} for m in history]
+        citations = _last_citations(history)
+        summary = _summary(t, history, reason)
+        ticket = self.store.create_handoff(
+            t.session_id, reason=reason, summary=summary, profile=t.profile.model_dump(), transcript=transcript,
+            citations=citations, center=cdict, priority=PRIORITY[reason],
+        )
+        key = PHRASE[reason]
+        values = {"center": cdict["name"], "ticket": ticket.id}
+        if key == "handoff_created":
+            values["contact"] = cdict["contact"]
+        reply = self._reply(t, ph.get(key, **values), "handoff", 1.0)
+        reply.handoff = Handoff(id=ticket.id, reason=reason, center=cdict, status=ticket.status)
+        return reply
+
+    def _reply(self, t: Turn, answer: str, intent: str, confidence: float,
+               citations: list[Citation] | None = None) -> Reply:
+        return Reply(session_id=t.session_id, answer=answer, citations=citations or [], intent=intent,
+                     profile=t.profile, confidence=round(min(max(confidence, 0.0), 1.0), 3), mode="extractive")
+
+
+def _smalltalk_key(text: str) -> str:
+    low = text.lower()
+    if any(w in low for w in ("谢", "thank", "感谢")):
+        return "thanks"
+    if any(w in low for w in ("你是谁", "你能做什么", "你会什么", "who are you", "what can you")):
+        return "identity"
+    return "greeting"
+
+
+def _passage_from(c: Citation) -> Passage:
+    from knowledge.types import DocMeta
+
+    meta = DocMeta(doc_id=c.doc_id, kind=c.kind, title=c.title, doc_number=c.doc_number, region=c.region,
+                   sample=c.sample)
+    return Passage(passage_id=f"{c.doc_id}@{c.section}@{c.n}", doc_id=c.doc_id, seq=0, section=c.section,
+                   text=c.text, meta=meta)
+
+
+def _last_citations(history) -> list[dict]:
+    for m in reversed(history):
+        if m.role == "assistant" and m.payload and m.payload.get("citations"):
+            return m.payload["citations"]
+    return []
+
+
+def _summary(t: Turn, history, reason: str) -> str:
+    questions = [m.text for m in history if m.role == "founder"][-3:]
+    profile = und.summarize_profile(t.profile)
+    asked = " / ".join(mask_pii(q)[:60] for q in questions) or "（通过转人工按钮发起）"
+    return f"原因：{reason}。画像：{profile or '未知'}。最近的问题：{asked}"
+
+
+__all__ = ["Assistant", "MessageError", "best_sentences", "body_sentences"]

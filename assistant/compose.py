@@ -51,6 +51,7 @@ class Composed:
     eligibility: list[Eligibility] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     mode: str = "extractive"
+    handoff_reason: str | None = None  # set when an LLM agent called request_handoff
 
 
 class Composer(Protocol):

@@ -162,6 +162,8 @@ class Assistant:
             if any(w in t.text for w in CONDITIONS):
                 req.eligibility, req.ask = walk(guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang)
         composed = self._compose(req)
+        if composed.handoff_reason:
+            return self._handoff(t, composed.handoff_reason, topics)
         t.state.low_streak = t.state.low_streak + 1 if conf < 0.3 else 0
         if t.state.low_streak >= 2:
             t.state.low_streak = 0

@@ -9,7 +9,7 @@ typed objects the assistant routes with.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -41,11 +41,11 @@ class Header(Strict):
     title: str
     sample: bool
     issuer: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     region: str = "成都"
     doc_number: str | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
     superseded_by: str | None = None
     based_on: list[str] = []  # real clauses this item rests on, e.g. "川府发〔2026〕8号（十三）"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,16 +22,16 @@ class DocMeta(BaseModel):
     title: str
     doc_number: str | None = None  # 文号, e.g. 川府发〔2026〕8号
     issuer: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     region: str = "成都"  # 成都 / 四川 / national / another city's name (广州, 北京 …)
-    effective_from: date | None = None
-    effective_to: date | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
     superseded_by: str | None = None
     source: str = ""  # path the document was loaded from
     sample: bool = False  # True when the content is an invented example, not a real document
     url: str | None = None
 
-    def is_valid_on(self, day: date) -> bool:
+    def is_valid_on(self, day: dt.date) -> bool:
         if self.superseded_by:
             return False
         if self.effective_from and day < self.effective_from:

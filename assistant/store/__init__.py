@@ -1,0 +1,31 @@
+"""Persistence: sessions, messages, handoff tickets, staff (SQLAlchemy; SQLite default, PostgreSQL)."""
+
+from .records import (
+    ClaimConflict,
+    CuratedInfo,
+    Duplicate,
+    Forbidden,
+    HandoffInfo,
+    MessageInfo,
+    NoteInfo,
+    NotFound,
+    SessionInfo,
+    StaffInfo,
+    StoreError,
+)
+from .store import Store
+
+__all__ = [
+    "ClaimConflict",
+    "CuratedInfo",
+    "Duplicate",
+    "Forbidden",
+    "HandoffInfo",
+    "MessageInfo",
+    "NoteInfo",
+    "NotFound",
+    "SessionInfo",
+    "StaffInfo",
+    "Store",
+    "StoreError",
+]

@@ -1,0 +1,260 @@
+"""Handoff tickets, internal notes, staff accounts and curated answers: the staff console's side."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import CuratedRow, HandoffRow, NoteRow, StaffRow, utcnow
+from .records import (
+    REASONS,
+    ClaimConflict,
+    CuratedInfo,
+    Duplicate,
+    Forbidden,
+    HandoffInfo,
+    MessageInfo,
+    NoteInfo,
+    NotFound,
+    StaffInfo,
+    StoreError,
+)
+from .rows import (
+    active_handoff,
+    as_tuple,
+    check_choice,
+    handoff_row,
+    insert_message,
+    jsonable,
+    recent_transcript,
+    record,
+    rowcount,
+    session_row,
+    staff_row,
+)
+
+
+class StaffConsole:
+    """Mixed into `Store`; every method runs in its own short transaction like the rest."""
+
+    _write: Callable[[], AbstractContextManager[Session]]
+    _read: Callable[[], AbstractContextManager[Session]]
+
+    def create_handoff(
+        self,
+        session_id: str,
+        reason: str,
+        summary: str,
+        profile: Mapping[str, Any] | Any = None,
+        transcript: list[Any] | None = None,
+        citations: list[Any] | None = None,
+        center: Mapping[str, Any] | Any = None,
+        priority: int = 2,
+    ) -> HandoffInfo:
+        """Open a ticket, or return the session's open/claimed one (one active ticket per session).
+
+        Without a transcript, the session's last messages are copied in.
+        """
+        check_choice(reason, REASONS, "reason")
+        if priority not in (1, 2, 3):
+            raise ValueError("priority must be 1 (high), 2 or 3 (low)")
+        where = jsonable(center) or {}
+        with self._write() as s:
+            session_row(s, session_id, lock=True)  # serialises racing creates for one session
+            existing = s.scalar(active_handoff(session_id))
+            if existing is not None:
+                return record(HandoffInfo, existing)
+            copied = jsonable(transcript) if transcript is not None else recent_transcript(s, session_id)
+            row = HandoffRow(
+                id="h_" + secrets.token_urlsafe(9),
+                session_id=session_id,
+                reason=reason,
+                status="open",
+                priority=priority,
+                summary=summary,
+                profile=jsonable(profile) or {},
+                transcript=copied,
+                citations=jsonable(citations) or [],
+                center_id=where.get("id"),
+                center_name=where.get("name"),
+                center_contact=where.get("contact"),
+                created_at=utcnow(),
+            )
+            s.add(row)
+            s.flush()
+            return record(HandoffInfo, row)
+
+    def open_handoff_for_session(self, session_id: str) -> HandoffInfo | None:
+        """The session's open or claimed ticket, if any."""
+        with self._read() as s:
+            row = s.scalar(active_handoff(session_id))
+            return record(HandoffInfo, row) if row else None
+
+    def list_handoffs(
+        self,
+        status: str | Iterable[str] | None = None,
+        center_id: str | None = None,
+        reason: str | None = None,
+        older_than_minutes: float | None = None,
+        limit: int = 100,
+    ) -> list[HandoffInfo]:
+        """The queue: most urgent first, then oldest first."""
+        stmt = select(HandoffRow)
+        if status is not None:
+            stmt = stmt.where(HandoffRow.status.in_(as_tuple(status)))
+        if center_id is not None:
+            stmt = stmt.where(HandoffRow.center_id == center_id)
+        if reason is not None:
+            stmt = stmt.where(HandoffRow.reason == reason)
+        if older_than_minutes is not None:
+            stmt = stmt.where(HandoffRow.created_at <= utcnow() - timedelta(minutes=older_than_minutes))
+        stmt = stmt.order_by(HandoffRow.priority, HandoffRow.created_at, HandoffRow.id).limit(limit)
+        with self._read() as s:
+            return [record(HandoffInfo, row) for row in s.scalars(stmt)]
+
+    def get_handoff(self, handoff_id: str) -> HandoffInfo | None:
+        with self._read() as s:
+            row = s.get(HandoffRow, handoff_id)
+            return record(HandoffInfo, row) if row else None
+
+    def claim_handoff(self, handoff_id: str, staff_id: int) -> HandoffInfo:
+        """Take an open ticket. Atomic: of two staff claiming at once, one wins, one gets ClaimConflict."""
+        with self._write() as s:
+            staff_row(s, staff_id)
+            result = s.execute(
+                update(HandoffRow)
+                .where(HandoffRow.id == handoff_id, HandoffRow.status == "open")
+                .values(status="claimed", claimed_by=staff_id, claimed_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            row = handoff_row(s, handoff_id)
+            if rowcount(result) == 1 or (row.status == "claimed" and row.claimed_by == staff_id):
+                return record(HandoffInfo, row)
+            raise ClaimConflict(handoff_id, row.status, row.claimed_by)
+
+    def resolve_handoff(self, handoff_id: str, staff_id: int, outcome: str) -> HandoffInfo:
+        """Close a ticket: only its claimer, or an admin."""
+        with self._write() as s:
+            staff = staff_row(s, staff_id)
+            row = handoff_row(s, handoff_id, lock=True)
+            if row.status == "resolved":
+                raise ClaimConflict(handoff_id, row.status, row.claimed_by)
+            if not (staff.is_admin or (row.status == "claimed" and row.claimed_by == staff_id)):
+                raise Forbidden(f"只有认领工单 {handoff_id} 的工作人员或管理员可以结案，请先认领。")
+            now = utcnow()
+            row.status, row.resolved_at, row.resolved_by, row.outcome = "resolved", now, staff_id, outcome
+            if row.claimed_by is None:
+                row.claimed_by, row.claimed_at = staff_id, now
+            s.flush()
+            return record(HandoffInfo, row)
+
+    def add_note(self, handoff_id: str, staff_id: int, text: str) -> NoteInfo:
+        """An internal note for colleagues; never shown to the founder."""
+        with self._write() as s:
+            staff_row(s, staff_id)
+            handoff_row(s, handoff_id)
+            row = NoteRow(handoff_id=handoff_id, staff_id=staff_id, text=text, created_at=utcnow())
+            s.add(row)
+            s.flush()
+            return record(NoteInfo, row)
+
+    def notes(self, handoff_id: str) -> list[NoteInfo]:
+        stmt = select(NoteRow).where(NoteRow.handoff_id == handoff_id).order_by(NoteRow.id)
+        with self._read() as s:
+            return [record(NoteInfo, row) for row in s.scalars(stmt)]
+
+    def staff_reply(
+        self, handoff_id: str, staff_id: int, text: str, channel_delivery: str | None = None
+    ) -> MessageInfo:
+        """A staff message into the founder's conversation (claimer or admin only).
+
+        Delivery is 'pending' for Telegram sessions (a connector pushes it), None for web/cli (the
+        client polls); `channel_delivery` overrides that choice.
+        """
+        with self._write() as s:
+            staff = staff_row(s, staff_id)
+            handoff = handoff_row(s, handoff_id)
+            if not (staff.is_admin or handoff.claimed_by == staff_id):
+                raise Forbidden(f"请先认领工单 {handoff_id}，再回复创业者。")
+            session = session_row(s, handoff.session_id, lock=True)
+            delivery = channel_delivery
+            if delivery is None and session.channel == "telegram":
+                delivery = "pending"
+            payload = {"staff_id": staff.id, "staff_name": staff.display_name, "handoff_id": handoff_id}
+            return insert_message(s, session, "staff", text, payload, delivery)
+
+    # -- staff ------------------------------------------------------------------------------------
+
+    def add_staff(
+        self, username: str, password_hash: str, is_admin: bool = False, display_name: str | None = None
+    ) -> StaffInfo:
+        """Create a staff account. `password_hash` is already hashed (pwdlib, in the web layer)."""
+        username = username.strip()
+        if not username or not password_hash:
+            raise StoreError("用户名和密码都不能为空。")
+        try:
+            with self._write() as s:
+                row = StaffRow(
+                    username=username,
+                    display_name=(display_name or username).strip(),
+                    password_hash=password_hash,
+                    is_admin=is_admin,
+                    created_at=utcnow(),
+                )
+                s.add(row)
+                s.flush()
+                return record(StaffInfo, row)
+        except IntegrityError as exc:
+            raise Duplicate(f"用户名「{username}」已存在，请换一个用户名。") from exc
+
+    def get_staff_by_username(self, username: str) -> StaffInfo | None:
+        with self._read() as s:
+            row = s.scalar(select(StaffRow).where(StaffRow.username == username.strip()))
+            return record(StaffInfo, row) if row else None
+
+    def get_staff(self, staff_id: int) -> StaffInfo | None:
+        with self._read() as s:
+            row = s.get(StaffRow, staff_id)
+            return record(StaffInfo, row) if row else None
+
+    def list_staff(self) -> list[StaffInfo]:
+        with self._read() as s:
+            return [record(StaffInfo, row) for row in s.scalars(select(StaffRow).order_by(StaffRow.id))]
+
+    # -- curated answers --------------------------------------------------------------------------
+
+    def add_curated(
+        self,
+        question: str,
+        answer: str,
+        center_name: str | None = None,
+        staff_id: int | None = None,
+        handoff_id: str | None = None,
+    ) -> CuratedInfo:
+        """An answer written by staff, to be served as a `curated` citation next time."""
+        row = CuratedRow(
+            question=question,
+            answer=answer,
+            center_name=center_name,
+            staff_id=staff_id,
+            handoff_id=handoff_id,
+            created_at=utcnow(),
+        )
+        try:
+            with self._write() as s:
+                s.add(row)
+                s.flush()
+                return record(CuratedInfo, row)
+        except IntegrityError as exc:
+            raise NotFound("工作人员或工单", f"staff={staff_id} handoff={handoff_id}") from exc
+
+    def curated_answers(self) -> list[CuratedInfo]:
+        with self._read() as s:
+            return [record(CuratedInfo, row) for row in s.scalars(select(CuratedRow).order_by(CuratedRow.id))]

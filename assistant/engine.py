@@ -18,8 +18,8 @@ from knowledge.types import Hit, Passage
 from . import understand as und
 from .citations import HOME_REGIONS, CitationList
 from .compose import (
-    ComposeRequest,
     Composer,
+    ComposeRequest,
     ExtractiveComposer,
     best_sentences,
     body_sentences,
@@ -30,7 +30,7 @@ from .guard import is_injection
 from .handoff import PHRASE, PRIORITY, Signals, center_dict, decide, suggest_center
 from .phrases import phrases
 from .privacy import mask_pii
-from .reply import Citation, Handoff, Profile, Recommendation, Reply
+from .reply import Citation, Handoff, Profile, Reply
 from .route import match_funds, match_parks
 from .settings import Settings
 from .store import Store
@@ -285,11 +285,10 @@ class Assistant:
         center = suggest_center(self.catalog, t.profile, topics or t.state.topics, t.state.parks, t.text)
         cdict = center_dict(center)
         history = self.store.messages(t.session_id)
-        transcript = [{"role": m.role, "text": m.text, "created_at": m.created_at.isoformat()} for m in history]
         citations = _last_citations(history)
         summary = _summary(t, history, reason)
         ticket = self.store.create_handoff(
-            t.session_id, reason=reason, summary=summary, profile=t.profile.model_dump(), transcript=transcript,
+            t.session_id, reason=reason, summary=summary, profile=t.profile.model_dump(), transcript=None,
             citations=citations, center=cdict, priority=PRIORITY[reason],
         )
         key = PHRASE[reason]

@@ -25,6 +25,7 @@ from .sources import SUPPORTED_SUFFIXES, load_file
 from .types import DocMeta, Passage
 
 EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
+WRITE_BATCH = 512  # passages per Chroma write
 FAR_FUTURE = 99991231
 
 
@@ -131,8 +132,13 @@ class KnowledgeIndex:
                 self._prune(paths, {str(f) for f in files}, report)
             todo = self._load_changed(files, report)
             progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
+            batch: list[tuple[str, str, list[Passage], np.ndarray]] = []
             for source, digest, passages in todo:
-                self._ingest_file(source, digest, passages, report, progress)
+                batch.append((source, digest, passages, self._vectors(passages, report, progress)))
+                if sum(len(b[2]) for b in batch) >= WRITE_BATCH:
+                    self._write(batch, report, progress)
+                    batch = []
+            self._write(batch, report, progress)
         return report
 
     def _load_changed(self, files: list[Path], report: IngestReport) -> list[tuple[str, str, list[Passage]]]:
@@ -161,22 +167,31 @@ class KnowledgeIndex:
                 raise IngestError(source, f"doc_id “{doc_id}” 已被 {owner} 使用", "请在文件头部给它换一个 doc_id",
                                   field="doc_id")
 
-    def _ingest_file(self, source: str, digest: str, passages: list[Passage], report: IngestReport,
-                     progress: Progress) -> None:
-        vectors = self._vectors(passages, report, progress)
-        ids = [p.passage_id for p in passages]
-        stale = set(self.collection.get(where={"source": source}, include=[])["ids"]) - set(ids)
+    def _write(self, batch: list[tuple[str, str, list[Passage], np.ndarray]], report: IngestReport,
+               progress: Progress) -> None:
+        """Put several files' passages into Chroma in one call (each Chroma write syncs to disk),
+        then mark each file ingested. A kill in between leaves the files unmarked: the next run
+        rewrites the same ids, so nothing is duplicated."""
+        if not batch:
+            return
+        sources = [b[0] for b in batch]
+        ids = [p.passage_id for b in batch for p in b[2]]
+        old = self.collection.get(where={"source": {"$in": sources}}, include=[])["ids"]
+        stale = set(old) - set(ids)
         if stale:
             self.collection.delete(ids=sorted(stale))
+        passages = [p for b in batch for p in b[2]]
         self.collection.upsert(
-            ids=ids, embeddings=vectors, documents=[p.text for p in passages],
+            ids=ids, embeddings=np.concatenate([b[3] for b in batch]), documents=[p.text for p in passages],
             metadatas=[chroma_metadata(p) for p in passages],
         )
-        self.manifest.record_file(source, digest, passages, datetime.now(UTC).isoformat())
-        report.ingested.append(source)
-        report.passages += len(passages)
-        report.chars += sum(len(p.text) for p in passages)
-        progress.file_done(source)
+        now = datetime.now(UTC).isoformat()
+        for source, digest, file_passages, _ in batch:
+            self.manifest.record_file(source, digest, file_passages, now)
+            report.ingested.append(source)
+            report.passages += len(file_passages)
+            report.chars += sum(len(p.text) for p in file_passages)
+            progress.file_done(source)
 
     def _cache_key(self, p: Passage) -> str:
         return hashlib.sha256(f"{self.embedder.name}\n{p.embed_text()}".encode()).hexdigest()
@@ -208,8 +223,14 @@ class KnowledgeIndex:
         self.manifest.forget_file(source)
 
     def _drop_all(self) -> None:
+        # Manifest first: a kill after this leaves files unmarked, so the next run re-adds them.
         for source in self.manifest.sources():
-            self._remove_source(source)
+            self.manifest.forget_file(source)
+        name = self.collection.name
+        self.client.delete_collection(name)
+        self.collection = self.client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     def remove_doc(self, doc_id: str) -> int:
         """Remove one document (all its passages). Returns how many passages went."""

@@ -165,9 +165,9 @@ def body_sentences(hit: Hit) -> list[str]:
     out = []
     for s in split_sentences(p.text):
         flat = normalise_ws(s).rstrip("。：:；;")
-        if s == SAMPLE_LINE or (flat and flat in section_flat) or len(flat) < 4:
+        if s == SAMPLE_LINE or (flat and flat in section_flat) or len(flat) < 4 or s.startswith("问："):
             continue
-        out.append(s)
+        out.append(s.removeprefix("答："))  # FAQ answers: quote the answer, not the label
     return out
 
 

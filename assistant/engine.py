@@ -6,6 +6,7 @@ Knows nothing of HTTP or Telegram: connectors call `respond` and deliver the Rep
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -93,9 +94,9 @@ class Assistant:
         started = time.perf_counter()
         turn = Turn(sess.id, text, und.detect_language(text), Profile(**(sess.profile or {})),
                     TurnState.load(sess.state))
-        turn.profile, _ = und.extract_profile(text, turn.profile)
+        turn.profile, changed = und.extract_profile(text, turn.profile)
         self.store.add_message(sess.id, "founder", text)
-        reply = self._turn(turn)
+        reply = self._turn(turn, changed)
         self.store.save_profile(sess.id, reply.profile.model_dump())
         self.store.save_state(sess.id, turn.state.dump())
         self.store.add_message(sess.id, "assistant", reply.answer, payload=reply.model_dump(mode="json"))
@@ -122,7 +123,7 @@ class Assistant:
                 "或者分几次问。", status=413)
         return text
 
-    def _turn(self, t: Turn) -> Reply:
+    def _turn(self, t: Turn, changed: list[str]) -> Reply:
         ph = phrases(t.lang)
         if is_injection(t.text):
             return self._reply(t, ph.get("injection_refusal"), "out_of_scope", 1.0)
@@ -142,18 +143,25 @@ class Assistant:
             return self._parks(t)
         if t.intent == "fund_routing":
             return self._funds(t)
-        return self._policy(t, followup)
+        return self._policy(t, followup, changed)
 
-    def _policy(self, t: Turn, followup: bool) -> Reply:
+    def _policy(self, t: Turn, followup: bool, changed: list[str]) -> Reply:
         topics = und.topic_terms(t.text)
         if topics:
             t.state.topics = topics
+        if changed and is_statement(t.text):
+            return self._profile_update(t)
         query = " ".join([*t.state.topics, t.text]) if followup and not topics else t.text
         if curated := self._curated(t):
             return curated
-        hits = self._search(query)
+        generic = bool(t.profile.track) and not topics and any(w in t.text for w in GENERIC_SUPPORT)
+        if generic:  # "what support is there for us?": the policy's own words on this track first
+            query = f"{t.profile.track} {t.text}"
+            hits = self._search(query, kinds=("policy",)) or self._search(query)
+        else:
+            hits = self._search(query)
         conf = retrieval_confidence(hits, query)
-        guide = self._guide_for(hits, t.state.topics, followup)
+        guide = self._guide_for(hits, topics or (t.state.topics if followup else []), followup)
         req = ComposeRequest(question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf,
                              profile=t.profile)
         if guide:
@@ -170,8 +178,18 @@ class Assistant:
             return self._handoff(t, "low_confidence", topics)
         reply = self._reply(t, composed.answer, "policy_question", conf, composed.citations)
         reply.eligibility, reply.mode, reply.notes = composed.eligibility, composed.mode, composed.notes
-        if t.profile.track and any(w in t.text for w in GENERIC_SUPPORT) and conf >= 0.3:
+        if generic and conf >= 0.3:
             self._attach_routes(t, reply)
+        return reply
+
+    def _profile_update(self, t: Turn) -> Reply:
+        """A message that only tells us about the team: confirm, and route if we can."""
+        ph = phrases(t.lang)
+        reply = self._reply(t, ph.get("profile_updated", profile=und.summarize_profile(t.profile)),
+                            "policy_question", 0.9)
+        if t.profile.track:
+            reply.intent = "park_routing"
+            self._attach_routes(t, reply, funds=False)
         return reply
 
     def _compose(self, req: ComposeRequest):
@@ -195,7 +213,7 @@ class Assistant:
         return hits[:k]
 
     def _guide_for(self, hits: list[Hit], topics: list[str], followup: bool) -> Guide | None:
-        if followup or topics:
+        if topics:
             for g in self.catalog.guides.values():
                 if any(t == g.topic or t in g.keywords for t in topics):
                     return g
@@ -303,6 +321,14 @@ class Assistant:
                citations: list[Citation] | None = None) -> Reply:
         return Reply(session_id=t.session_id, answer=answer, citations=citations or [], intent=intent,
                      profile=t.profile, confidence=round(min(max(confidence, 0.0), 1.0), 3), mode="extractive")
+
+
+_QUESTION = re.compile(r"[？?吗呢么]|什么|怎么|哪|如何|多少|能不能|可不可以|有没有|是否|how|what|which|can ", re.I)
+
+
+def is_statement(text: str) -> bool:
+    """"我们不是做AI的，是做生物医药": tells us about the team, asks nothing."""
+    return not _QUESTION.search(text)
 
 
 def _smalltalk_key(text: str) -> str:

@@ -91,6 +91,8 @@ def _score_fund(fund: Fund, profile: Profile) -> tuple[float, list[str]]:
             return 0.0, []
         score += 3
         reasons.append(f"面向{STAGE_NAMES[profile.stage]}企业")
+    if not profile.needs and fund.type not in {"fund", "grant"} and not fund.tracks:
+        return 0.0, []  # needs unknown: money for the stage, not every voucher and pilot
     needs = set(fund.needs) & set(profile.needs)
     if needs:
         score += 2 * len(needs)

@@ -8,8 +8,8 @@ typed objects the assistant routes with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -218,7 +218,7 @@ def render_guide(g: Guide, source: str) -> Document:
     if g.online:
         where.append(f"网上办理：{g.online}")
     if g.time_limit:
-        where.append(f"办理时限：{g.time_limit}")
+        where.append(f"多久能办好：{g.time_limit}")
     summary = ([SAMPLE_LINE] if g.sample else []) + [g.summary]
     if g.based_on:
         summary.append(f"政策依据：{'；'.join(g.based_on)}")

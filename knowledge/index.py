@@ -26,6 +26,7 @@ from .types import DocMeta, Passage
 
 EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
 WRITE_BATCH = 512  # passages per Chroma write
+CHUNK_CHARS = 450
 FAR_FUTURE = 99991231
 
 
@@ -93,12 +94,13 @@ def chroma_metadata(p: Passage) -> dict:
 
 
 class KnowledgeIndex:
-    def __init__(self, data_dir: Path, embedder: Embedder, *, client=None) -> None:
+    def __init__(self, data_dir: Path, embedder: Embedder, *, client=None, chunk_chars: int = CHUNK_CHARS) -> None:
         import chromadb
         from chromadb.config import Settings
 
         self.data_dir = Path(data_dir)
         self.embedder = embedder
+        self.chunk_chars = chunk_chars
         root = self.data_dir / "index"
         self.manifest = Manifest(root / "manifest.sqlite3")
         self.client = client or chromadb.PersistentClient(
@@ -150,7 +152,7 @@ class KnowledgeIndex:
                 if self.manifest.file_hash(source) == digest:
                     report.unchanged.append(source)
                     continue
-                passages = [p for doc in load_file(f) for p in chunk(doc)]
+                passages = [p for doc in load_file(f) for p in chunk(doc, max_chars=self.chunk_chars)]
                 if not passages:
                     raise IngestError(source, "没有可用的文字内容", "请确认文件不是空白或纯图片")
                 self._check_owner(source, passages)
@@ -298,11 +300,12 @@ class KnowledgeIndex:
 
     def dense(self, query: str, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(passage_id, cosine similarity) best first."""
-        if self.collection.count() == 0:
+        total = self.count()
+        if total == 0:
             return []
         vec = self.embedder.embed_query(query)
         res = self.collection.query(
-            query_embeddings=[vec], n_results=min(n, self.collection.count()), where=where or None,
+            query_embeddings=[vec], n_results=min(n, total), where=where or None,
             include=["distances"],
         )
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -17,6 +17,8 @@ from .index import KnowledgeIndex
 from .types import Hit, Passage
 
 RRF_K = 60
+WEIGHTS = {"dense": 1.0, "bm25": 1.0}
+SAMPLE_WEIGHT = 1.0  # measured: demoting example pages hid the evidence they quote (eval.retrieval)
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
@@ -58,8 +60,9 @@ class Filters:
 
 
 def search(index: KnowledgeIndex, query: str, k: int = 5, filters: Filters | None = None,
-           mode: Mode = "hybrid", depth: int = 50) -> list[Hit]:
-    """Top-k passages for `query`. Each retriever contributes its top `depth`; RRF fuses them."""
+           mode: Mode = "hybrid", depth: int = 50, per_doc: int = 2) -> list[Hit]:
+    """Top-k passages for `query`. Each retriever contributes its top `depth`; RRF fuses them.
+    At most `per_doc` passages come from one document, so one long guide cannot fill the list."""
     filters = filters or Filters()
     dense = index.dense(query, depth, filters.where()) if mode != "bm25" else []
     bm25 = _bm25_top(index, query, depth, filters) if mode != "dense" else []
@@ -70,7 +73,19 @@ def search(index: KnowledgeIndex, query: str, k: int = 5, filters: Filters | Non
         fused.setdefault(pid, {})["bm25"] = (rank, score)
     hits = [h for pid, parts in fused.items() if (h := _hit(index, pid, parts, mode))]
     hits.sort(key=lambda h: -h.score)
-    return hits[:k]
+    return _diverse(hits, k, per_doc)
+
+
+def _diverse(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
+    out, taken = [], {}
+    for h in hits:
+        n = taken.get(h.passage.doc_id, 0)
+        if n < per_doc:
+            out.append(h)
+            taken[h.passage.doc_id] = n + 1
+            if len(out) == k:
+                break
+    return out
 
 
 def _bm25_top(index: KnowledgeIndex, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
@@ -91,11 +106,14 @@ def _hit(index: KnowledgeIndex, pid: str, parts: dict, mode: Mode) -> Hit | None
     passage = index.passage(pid)
     if passage is None:  # in Chroma but not in the manifest: an ingest was interrupted mid-file
         return None
-    rrf = sum(1.0 / (RRF_K + rank) for rank, _ in parts.values())
-    best = (2 if mode == "hybrid" else 1) / (RRF_K + 1)
+    rrf = sum(WEIGHTS[name] / (RRF_K + rank) for name, (rank, _) in parts.items())
+    best = (sum(WEIGHTS.values()) if mode == "hybrid" else WEIGHTS["dense" if mode == "dense" else "bm25"]) / (
+        RRF_K + 1
+    )
     d, b = parts.get("dense"), parts.get("bm25")
+    weight = SAMPLE_WEIGHT if passage.meta.sample else 1.0
     return Hit(
-        passage=passage, score=round(rrf / best, 4),
+        passage=passage, score=round(weight * rrf / best, 4),
         dense_rank=d[0] if d else None, bm25_rank=b[0] if b else None,
         extra={"cosine": d[1] if d else None, "bm25": b[1] if b else None},
     )

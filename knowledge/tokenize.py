@@ -49,4 +49,6 @@ def tokens(text: str) -> list[str]:
         tok = tok.strip()
         if tok and tok not in _STOP and _TOKEN.fullmatch(tok):
             out.append(tok)
+            if len(tok) >= 5:  # long names hide their parts: 成都市未来产业天使基金 → 天使基金
+                out += [w for w in jb.lcut(tok, cut_all=True) if len(w) >= 4 and w != tok]
     return out

@@ -157,5 +157,81 @@ def kb_remove(doc_id: str) -> None:
     out.print(f"已删除 {doc_id}（{n} 段）。注意：如果源文件还在知识库目录里，下次导入会再次加入。")
 
 
+def _runtime(settings: Settings):
+    from assistant.runtime import Runtime
+
+    try:
+        return Runtime.start(settings)
+    except RongchuangError as exc:
+        err.print(f"[red]启动失败：[/red]{exc}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="你的问题；写 - 则从标准输入每行读一个问题")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 Reply JSON（每个问题一行）")] = False,
+    session: Annotated[str | None, typer.Option("--session", help="接着某个会话问（会话 ID）")] = None,
+) -> None:
+    """问一个问题，打印带出处的回答。"""
+    from assistant.engine import MessageError
+    from connectors.terminal import render_reply
+
+    rt = _runtime(_settings())
+    lines = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
+    failed = False
+    for q in lines:
+        if not q:
+            continue
+        try:
+            reply = rt.assistant.respond(session, q, channel="cli")
+        except MessageError as exc:
+            err.print(f"[red]{exc}[/red]")
+            failed = True
+            continue
+        if as_json:
+            print(reply.model_dump_json(), flush=True)
+        else:
+            render_reply(out, reply)
+            out.print(f"[dim]会话 {reply.session_id}（用 --session 接着问）[/dim]")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def chat(session: Annotated[str | None, typer.Option("--session", help="接着某个会话聊")] = None) -> None:
+    """在终端里和助手对话（输入 /quit 退出，/human 转人工）。"""
+    from assistant.engine import MessageError
+    from connectors.terminal import render_reply
+
+    rt = _runtime(_settings())
+    out.print("蓉创助手：在成都创业，想了解什么？（/human 转人工，/quit 退出）")
+    while True:
+        try:
+            text = out.input("[bold green]你：[/bold green]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if text in ("/quit", "/exit"):
+            break
+        if not text:
+            continue
+        try:
+            reply = (rt.assistant.request_handoff(session) if text == "/human" and session
+                     else rt.assistant.respond(session, text, channel="cli"))
+        except MessageError as exc:
+            err.print(f"[red]{exc}[/red]")
+            continue
+        session = reply.session_id
+        render_reply(out, reply)
+
+
+@app.command()
+def schema() -> None:
+    """打印回答契约（Reply）的 JSON Schema。"""
+    from assistant.reply import reply_json_schema
+
+    print(reply_json_schema())
+
+
 def main() -> None:  # pragma: no cover
     app()

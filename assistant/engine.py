@@ -86,6 +86,15 @@ class Assistant:
         self.settings = settings or Settings()
         self.extractive = ExtractiveComposer()
         self.composer = composer or self.extractive
+        self._learn_names()
+
+    def _learn_names(self) -> None:
+        """Park and fund names are topics and single tokens, so "示例·低空经济产业园" is one thing."""
+        from knowledge.tokenize import add_words
+
+        names = [p.name for p in self.catalog.parks.values()] + [f.name for f in self.catalog.funds.values()]
+        und.add_topic_terms({n: [n] for n in names})
+        add_words([n.replace("示例·", "") for n in names])
 
     # public ----------------------------------------------------------------------------------
     def respond(self, session_id: str | None, text: str, channel: str = "web") -> Reply:

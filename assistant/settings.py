@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     retention_days: int = 180
     secret_key: str = "dev-insecure-change-me"
     trust_forwarded: bool = False
+    response_target_minutes: int = 120  # staff console: a ticket older than this is overdue
 
     telegram_token: str = ""
     telegram_webhook_secret: str = ""

@@ -90,7 +90,10 @@ class ExtractiveComposer:
         chosen = _choose_passages(req.hits, qtok)
         lines, budget = [], MAX_MAIN_SENTENCES
         for hit in chosen:
-            picked = best_sentences(hit, qtok, limit=2 if lines else 3)[:budget]
+            if hit.extra.get("focus"):  # the section the question asks for: all of it, in order
+                picked = body_sentences(hit)[:6]
+            else:
+                picked = best_sentences(hit, qtok, limit=2 if lines else 3)[:budget]
             if not picked:
                 continue
             budget -= len(picked)

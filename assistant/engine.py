@@ -41,6 +41,12 @@ HOW_TO = ("怎么申请", "如何申请", "怎么办", "流程", "材料", "在�
 GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
 CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 OTHER_REGION_PENALTY = 0.8
+FOCUS = (  # what a how-to question asks for → the guide section that answers it
+    (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
+    (("条件", "资格", "谁可以", "符合", "eligib"), "谁可以申请"),
+    (("在哪", "哪里办", "地址", "电话", "找谁", "联系", "多久", "时限", "where", "contact"), "在哪里办"),
+    (("怎么申请", "如何申请", "流程", "步骤", "怎么办理", "怎么弄", "how do i apply", "how to apply"), "办理流程"),
+)
 
 
 class MessageError(RongchuangError):
@@ -56,15 +62,20 @@ class TurnState:
     topics: list[str] = field(default_factory=list)
     low_streak: int = 0
     parks: list[str] = field(default_factory=list)
-    guide: str | None = None
+    guide: str | None = None  # the service guide the conversation is about
+    subject: str = ""  # the last question that had a subject of its own, for follow-ups
 
     @classmethod
     def load(cls, raw: dict | None) -> TurnState:
         raw = raw or {}
-        return cls(**{k: raw[k] for k in ("topics", "low_streak", "parks", "guide") if k in raw})
+        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
 
     def dump(self) -> dict:
-        return {"topics": self.topics, "low_streak": self.low_streak, "parks": self.parks, "guide": self.guide}
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @property
+    def has_context(self) -> bool:
+        return bool(self.topics or self.subject)
 
 
 @dataclass
@@ -136,8 +147,8 @@ class Assistant:
         ph = phrases(t.lang)
         if is_injection(t.text):
             return self._reply(t, ph.get("injection_refusal"), "out_of_scope", 1.0)
-        followup = und.is_followup(t.text) and bool(t.state.topics)
-        t.intent = und.classify_intent(t.text, t.profile, has_context=bool(t.state.topics))
+        followup = und.is_followup(t.text) and t.state.has_context
+        t.intent = und.classify_intent(t.text, t.profile, has_context=t.state.has_context)
         signals = Signals(
             explicit_request=t.intent == "handoff", complaint=t.intent == "complaint",
             eligibility_ruling=und.is_eligibility_ruling_request(t.text), sensitive=und.is_sensitive(t.text),
@@ -160,7 +171,8 @@ class Assistant:
             t.state.topics = topics
         if changed and is_statement(t.text):
             return self._profile_update(t)
-        query = " ".join([*t.state.topics, t.text]) if followup and not topics else t.text
+        # "那怎么申请？" means the previous question's subject: search with it.
+        query = f"{t.state.subject} {t.text}" if followup and not topics else t.text
         if curated := self._curated(t):
             return curated
         generic = bool(t.profile.track) and not topics and any(w in t.text for w in GENERIC_SUPPORT)
@@ -170,15 +182,23 @@ class Assistant:
         else:
             hits = self._search(query)
         conf = retrieval_confidence(hits, query)
-        guide = self._guide_for(hits, topics or (t.state.topics if followup else []), followup)
+        guide = self._guide_for(hits, topics, followup and t.state.guide)
         req = ComposeRequest(question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf,
                              profile=t.profile)
+        if not followup:
+            t.state.guide = guide.id if guide else None
         if guide:
-            t.state.guide = guide.id
+            if focus := self._focus(guide, t.text):  # "需要什么材料？" → the guide's materials, first
+                rest = [h for h in hits if h.passage.passage_id != focus.passage.passage_id]
+                focus.score = hits[0].score if hits else 1.0
+                focus.extra = {"cosine": None, "focus": True}
+                req.hits = [focus, *rest]
             req.next_steps = self._next_steps(guide, hits, query)
             if any(w in t.text for w in CONDITIONS):
                 req.eligibility, req.ask = walk(guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang)
         composed = self._compose(req)
+        if not followup and conf >= 0.3:
+            t.state.subject = t.text
         if composed.handoff_reason:
             return self._handoff(t, composed.handoff_reason, topics)
         t.state.low_streak = t.state.low_streak + 1 if conf < 0.3 else 0
@@ -221,7 +241,9 @@ class Assistant:
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 
-    def _guide_for(self, hits: list[Hit], topics: list[str], followup: bool) -> Guide | None:
+    def _guide_for(self, hits: list[Hit], topics: list[str], previous: str | None) -> Guide | None:
+        if previous and previous in self.catalog.guides:
+            return self.catalog.guides[previous]
         if topics:
             for g in self.catalog.guides.values():
                 if any(t == g.topic or t in g.keywords for t in topics):
@@ -234,6 +256,12 @@ class Assistant:
         for p in self.index.passages_of(doc_id):
             if needle in p.section:
                 return Hit(passage=p, score=1.0)
+        return None
+
+    def _focus(self, guide: Guide, text: str) -> Hit | None:
+        for cues, section in FOCUS:
+            if any(c in text.lower() for c in cues):
+                return self._section(guide.id, section)
         return None
 
     def _next_steps(self, guide: Guide, hits: list[Hit], query: str) -> list[Hit]:

@@ -1,0 +1,191 @@
+"""`make bench`: ingest throughput, search latency, retrieval quality against a naive LangChain
+pipeline, and Assistant.respond latency against embedding alone — printed as tables.
+
+Everything is measured side by side in one run; quote medians and ratios, not single numbers.
+Usage: python -m eval.bench [--laws-bytes 1000000] [--skip-naive] [--skip-web] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from assistant.settings import Settings, bundled_kb
+from knowledge.embed import make_embedder
+from knowledge.index import KnowledgeIndex, expand
+from knowledge.search import search
+
+from .retrieval import evaluate, load_cases
+
+ROOT = Path(__file__).resolve().parents[1]
+LAWS = ROOT.parent / "shared" / "corpus" / "laws"
+console = Console()
+
+
+def laws_slice(max_bytes: int) -> list[Path]:
+    """The smallest law files up to `max_bytes` in all (at least 100 files for 1 MB)."""
+    out, total = [], 0
+    for p in sorted(LAWS.glob("*.md"), key=lambda p: (p.stat().st_size, p.name)):
+        if total + p.stat().st_size > max_bytes:
+            break
+        out.append(p)
+        total += p.stat().st_size
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def timed(fn, *args, **kwargs):
+    t = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - t
+
+
+def raw_embed_rate(embedder, texts: list[str]) -> float:
+    """The embedder alone on the same passage texts, in the pipeline's batch size: chars/s."""
+    t = time.perf_counter()
+    for i in range(0, len(texts), 16):
+        embedder.embed_passages(texts[i : i + 16])
+    return sum(len(x) for x in texts) / (time.perf_counter() - t)
+
+
+def ingest_rows(index: KnowledgeIndex, embedder, paths: list[Path], label: str) -> list[list[str]]:
+    cold, t_cold = timed(index.ingest, paths, prune=False)
+    passages = [p for p in index.passages() if p.meta.source in set(cold.ingested)]
+    texts = [p.embed_text() for p in passages]
+    sample = texts if len(texts) <= 400 else texts[:: max(1, len(texts) // 400)]
+    raw = raw_embed_rate(embedder, sample)
+    embed_chars = sum(len(x) for x in texts)
+    _, t_warm = timed(index.ingest, paths, prune=False)
+    rows = [
+        [label, "cold (empty cache)", f"{t_cold:.1f}", f"{embed_chars / t_cold:,.0f}",
+         f"{cold.passages / t_cold:.1f}", f"{raw:,.0f}", f"{(embed_chars / t_cold) / raw:.2f}"],
+        [label, "unchanged re-run", f"{t_warm:.2f}", "", "", "", f"{t_warm / t_cold:.3f} of cold"],
+    ]
+    return rows
+
+
+def latency_rows(index: KnowledgeIndex, questions: list[str]) -> list[list[str]]:
+    rows = []
+    for mode in ("hybrid", "dense", "bm25"):
+        times = []
+        for q in questions:
+            _, t = timed(search, index, q, 5, None, mode)
+            times.append(t * 1000)
+        rows.append([mode, f"{statistics.median(times):.1f}", f"{pct(times, 0.95):.1f}"])
+    return rows
+
+
+def respond_rows(settings: Settings, index: KnowledgeIndex, questions: list[str]) -> list[list[str]]:
+    from assistant.engine import Assistant
+    from assistant.services import load_catalog
+    from assistant.store import Store
+
+    store = Store.open(f"sqlite:///{settings.data_dir / 'bench.sqlite3'}")
+    bot = Assistant(index, load_catalog(settings), store, settings)
+    bot.respond(None, "你好")
+    embed, respond = [], []
+    for q in questions:  # interleaved, so both see the same machine load
+        _, t = timed(index.embedder.embed_query, q)
+        embed.append(t * 1000)
+        _, t = timed(bot.respond, None, q)
+        respond.append(t * 1000)
+    e50, r50 = statistics.median(embed), statistics.median(respond)
+    return [["embed the question", f"{e50:.1f}", f"{pct(embed, 0.95):.1f}", ""],
+            ["Assistant.respond (extractive)", f"{r50:.1f}", f"{pct(respond, 0.95):.1f}", f"{r50 / e50:.2f}×"]]
+
+
+def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    t = Table(*columns, title=title, title_justify="left")
+    for r in rows:
+        t.add_row(*r)
+    return t
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--laws-bytes", type=int, default=1_000_000)
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--skip-web", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-results")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
+    settings = Settings(data_dir=work)
+    embedder = make_embedder("e5")
+    index = KnowledgeIndex(work, embedder)
+    laws = laws_slice(args.laws_bytes)
+    console.print(f"[bold]蓉创助手 bench[/bold] {date.today()} · {platform.machine()} · "
+                  f"{_cpu()} · laws slice: {len(laws)} files, {sum(p.stat().st_size for p in laws):,} bytes")
+    results: dict = {}
+    rows = ingest_rows(index, embedder, expand([bundled_kb()]), "bundled KB")
+    rows += ingest_rows(index, embedder, laws, f"laws ({len(laws)} files)")
+    console.print(table("Ingest", ["corpus", "run", "seconds", "chars/s", "passages/s", "raw embedder chars/s",
+                                   "pipeline / raw"], rows))
+    results["ingest"] = rows
+    cases = load_cases()
+    questions = [c.question for c in cases]
+    rows = latency_rows(index, questions)
+    console.print(table("Search latency (ms)", ["mode", "p50", "p95"], rows))
+    results["search"] = rows
+    rows = []
+    for mode in ("hybrid", "dense", "bm25"):
+        r = evaluate(index, cases, mode)
+        rows.append([f"ours, {mode}", f"{r['hit@1']:.3f}", f"{r['hit@5']:.3f}", f"{r['mrr']:.3f}"])
+    if not args.skip_naive:
+        rows.append(_naive_row(work, [bundled_kb(), *laws], cases))
+    console.print(table(f"Retrieval: {len(cases)} founder questions, bundled KB + {len(laws)} law files as "
+                        "distractors", ["pipeline", "hit@1", "hit@5", "MRR"], rows))
+    results["retrieval"] = rows
+    rows = respond_rows(settings, index, questions)
+    console.print(table("Assistant latency (ms)", ["what", "p50", "p95", "respond / embed"], rows))
+    results["respond"] = rows
+    if not args.skip_web:
+        results["web"] = _web(work)
+    args.out.mkdir(exist_ok=True)
+    (args.out / f"bench-{date.today()}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _naive_row(work: Path, roots: list[Path], cases) -> list[str]:
+    from .naive import NaivePipeline
+
+    naive = NaivePipeline(work / "naive", make_embedder("e5"))
+    naive.build(expand(roots))
+    r = naive.evaluate(cases)
+    return ["naive LangChain (500/50 splitter + Chroma)", f"{r['hit@1']:.3f}", f"{r['hit@5']:.3f}", f"{r['mrr']:.3f}"]
+
+
+def _web(work: Path):
+    try:
+        from . import bench_web
+    except ImportError:
+        console.print("[yellow]web bench not available[/yellow]")
+        return None
+    return bench_web.main(work)
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "cpu"
+
+
+if __name__ == "__main__":
+    main()

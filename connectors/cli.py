@@ -233,6 +233,52 @@ def schema() -> None:
     print(reply_json_schema())
 
 
+@app.command()
+def telegram(
+    set_webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--set-webhook", help="不启动轮询：把 webhook 设为这个公网 HTTPS 地址（…/telegram/webhook）后退出"
+        ),
+    ] = None,
+) -> None:
+    """启动 Telegram 机器人（长轮询）；或用 --set-webhook 切换到 webhook 模式。"""
+    import asyncio
+    import logging
+
+    settings = _settings()
+    if not settings.telegram_token:
+        err.print(
+            "[red]没有设置 RONGCHUANG_TELEGRAM_TOKEN。[/red]请先在 Telegram 里找 @BotFather 创建机器人"
+            "（/newbot），把它给的 token 设为环境变量 RONGCHUANG_TELEGRAM_TOKEN，再运行 rongchuang telegram。"
+        )
+        raise typer.Exit(2)
+    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "alembic", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if set_webhook:
+        from connectors.telegram.webhook import SECRET_FORMAT
+        from connectors.telegram.webhook import set_webhook as set_hook
+
+        if not SECRET_FORMAT.fullmatch(settings.telegram_webhook_secret):
+            err.print(
+                "[red]webhook 模式需要 RONGCHUANG_TELEGRAM_WEBHOOK_SECRET[/red]"
+                "（1–256 个字母、数字、_ 或 -），web 服务用它核对 Telegram 发来的请求。"
+            )
+            raise typer.Exit(2)
+        asyncio.run(set_hook(settings, set_webhook))
+        out.print(f"已设置 webhook：{set_webhook}。请用 rongchuang serve 启动 web 服务（同样的环境变量）。")
+        return
+    from connectors.telegram.app import run_polling
+
+    rt = _runtime(settings)
+    try:
+        run_polling(rt)
+    finally:
+        rt.close()
+
+
 def main() -> None:  # pragma: no cover
     app()
 

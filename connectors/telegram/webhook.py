@@ -4,10 +4,11 @@ The Application is built without an Updater; the route checks Telegram's secret 
 time, then puts the update on `application.update_queue`. Missing or wrong secret: 403, nothing is
 processed. Webhook mode is on when both RONGCHUANG_TELEGRAM_TOKEN and _WEBHOOK_SECRET are set.
 
-In the web app (a few lines in create_app):
+The web app's lifespan (connectors/web/app.py) does, when both are set:
 
-    from connectors.telegram.webhook import mount_telegram
-    mount_telegram(app, runtime)          # route + bot started and stopped with the app's lifespan
+    application = build_application(runtime, webhook=True)
+    app.include_router(webhook_router(runtime, application))
+    async with running(application): ...   # the bot and the staff-reply sender live with the app
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from telegram import Bot, Update
 from telegram.ext import Application
 
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 
-from .app import ALLOWED_UPDATES, build_application, file_url, on_start, on_stop
+from .app import ALLOWED_UPDATES, file_url, on_start, on_stop
 
 log = logging.getLogger("rongchuang.telegram")
 PATH = "/telegram/webhook"
@@ -95,24 +96,6 @@ async def running(application: Application) -> AsyncIterator[Application]:
             if application.running:
                 await application.stop()
             await on_stop(application)
-
-
-def mount_telegram(app: FastAPI, runtime: Runtime) -> Application | None:
-    """Add the webhook route and run the bot inside `app`'s lifespan; None when not configured."""
-    settings = runtime.settings
-    if not (settings.telegram_token and settings.telegram_webhook_secret):
-        return None
-    application = build_application(runtime, webhook=True)
-    app.include_router(webhook_router(runtime, application))
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        async with inner(a) as state, running(application):
-            yield state
-
-    app.router.lifespan_context = lifespan
-    return application
 
 
 async def set_webhook(settings: Settings, url: str) -> None:

@@ -75,6 +75,8 @@ class ExtractiveComposer:
         blocks: list[str] = []
         if req.confidence < HEDGE_BELOW:
             blocks.append(ph.get("low_confidence"))
+        elif req.lang == "en":  # the quotes stay Chinese: say so first
+            blocks.append(ph.get("lead"))
         blocks.append(self._main(req, cites))
         elig = self._eligibility(req, cites, blocks)
         steps = self._next_steps(req, cites)
@@ -190,16 +192,20 @@ def best_sentences(hit: Hit, qtok: dict[str, float], limit: int = 3) -> list[str
     return [sents[i] for i in keep]
 
 
-def retrieval_confidence(hits: list[Hit], query: str) -> float:
-    """How sure we are the top passage answers the query, in [0, 1]: dense similarity and how much
-    of the query the passage covers, both needed."""
+def retrieval_confidence(hits: list[Hit], query: str, idf=None) -> float:
+    """How sure we are the top passages answer the query, in [0, 1]. Two signals, both needed:
+    dense similarity (e5 scores unrelated Chinese text around 0.84, so the scale starts there) and
+    how much of the query's specific vocabulary (IDF-weighted) the best of the top passages covers:
+    a question about 股票 or 量子通信 shares only common words with our corpus."""
     if not hits:
         return 0.0
-    top = hits[0]
-    cos = top.extra.get("cosine") or 0.0
-    qtok = _weights(query)
-    total = sum(qtok.values()) or 1.0
-    head = f"{top.passage.meta.title}{top.passage.section}{top.passage.text}"
-    coverage = _overlap(head, qtok) / total
-    dense = min(max((cos - 0.78) / 0.10, 0.0), 1.0)
-    return round(0.5 * dense + 0.5 * coverage, 3)
+    terms = [t for t in set(tokens(query)) if len(t) >= 2] or list(set(tokens(query)))
+    weight = {t: (idf(t) if idf else 1.0) for t in terms}
+    total = sum(weight.values()) or 1.0
+    coverage = 0.0
+    for h in hits[:2]:
+        head = f"{h.passage.meta.title}{h.passage.section}{h.passage.text}".lower()
+        coverage = max(coverage, sum(w for t, w in weight.items() if t in head) / total)
+    cos = max((h.extra.get("cosine") or 0.0) for h in hits[:2])
+    dense = min(max((cos - 0.84) / 0.06, 0.0), 1.0)
+    return round(0.4 * dense + 0.6 * coverage, 3)

@@ -169,10 +169,12 @@ class Assistant:
         topics = und.topic_terms(t.text)
         if topics:
             t.state.topics = topics
-        if changed and is_statement(t.text):
+        if set(changed) - {"needs"} and is_statement(t.text):
             return self._profile_update(t)
         # "那怎么申请？" means the previous question's subject: search with it.
         query = f"{t.state.subject} {t.text}" if followup and not topics else t.text
+        if t.lang == "en" and topics:  # the KB is Chinese: search with the Chinese names too
+            query = f"{' '.join(topics)} {query}"
         if curated := self._curated(t):
             return curated
         generic = bool(t.profile.track) and not topics and any(w in t.text for w in GENERIC_SUPPORT)
@@ -181,7 +183,7 @@ class Assistant:
             hits = self._search(query, kinds=("policy",)) or self._search(query)
         else:
             hits = self._search(query)
-        conf = retrieval_confidence(hits, query)
+        conf = retrieval_confidence(hits, " ".join(topics) if t.lang == "en" and topics else query, self.index.idf)
         guide = self._guide_for(hits, topics, followup and t.state.guide)
         req = ComposeRequest(question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf,
                              profile=t.profile)

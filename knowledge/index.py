@@ -7,8 +7,10 @@ One process owns a data directory (Chroma is not safe across processes on one pa
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -116,6 +118,7 @@ class KnowledgeIndex:
         self._passages: list[Passage] = []
         self._by_id: dict[str, int] = {}
         self._by_doc: dict[str, list[Passage]] = {}
+        self._df: Counter[str] = Counter()
 
     # ingest ----------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, rebuild: bool = False, progress: Progress | None = None,
@@ -285,11 +288,18 @@ class KnowledgeIndex:
             corpus = [tokenize.tokens(_bm25_text(p)) or ["∅"] for p in passages]
             if corpus:
                 retriever.index(corpus, show_progress=False)
+            self._df = Counter(t for toks in corpus for t in set(toks))
             self._passages, self._bm25, self._bm25_gen = passages, retriever, gen
             self._by_id = {p.passage_id: i for i, p in enumerate(passages)}
             self._by_doc = {}
             for p in passages:
                 self._by_doc.setdefault(p.doc_id, []).append(p)
+
+    def idf(self, token: str) -> float:
+        """How specific a token is in this corpus; unseen tokens are the most specific."""
+        self._refresh()
+        n, df = len(self._passages), self._df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def bm25_scores(self, query: str) -> tuple[list[Passage], np.ndarray]:
         self._refresh()

@@ -89,22 +89,22 @@ class ExtractiveComposer:
 
     def _main(self, req: ComposeRequest, cites: CitationList) -> str:
         qtok = _weights(req.query)
-        chosen = _choose_passages(req.hits, qtok)
-        lines, budget = [], MAX_MAIN_SENTENCES
-        for hit in chosen:
-            if hit.extra.get("focus"):  # the section the question asks for: all of it, in order
-                picked = body_sentences(hit)[:6]
-            else:
-                picked = best_sentences(hit, qtok, limit=2 if lines else 3)[:budget]
-            if not picked:
-                continue
-            budget -= len(picked)
-            lines.append("".join(s + cites.mark(hit) for s in picked))
+        focus = [h for h in req.hits if h.extra.get("focus")]
+        rest = req.hits[len(focus) :]
+        if focus:  # context for a how-to answer comes from the same guide, not a neighbour
+            rest = [h for h in rest if h.passage.doc_id == focus[0].passage.doc_id]
+        lines = [_quote(h, body_sentences(h)[:6], cites) for h in focus]  # what was asked for: all of it
+        budget = 1 if focus else MAX_MAIN_SENTENCES  # then a little context, or the best sentences
+        for hit in _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []:
+            picked = best_sentences(hit, qtok, limit=2 if lines else 3)[:budget]
+            if picked:
+                lines.append(_quote(hit, picked, cites))
+                budget -= len(picked)
             if budget <= 0:
                 break
+        lines = [x for x in lines if x]
         if not lines:  # nothing matched word for word: fall back to the top passage's opening
-            hit = req.hits[0]
-            lines.append("".join(s + cites.mark(hit) for s in body_sentences(hit)[:2]))
+            lines.append(_quote(req.hits[0], body_sentences(req.hits[0])[:2], cites))
         return "\n".join(lines)
 
     def _next_steps(self, req: ComposeRequest, cites: CitationList) -> str:
@@ -133,6 +133,11 @@ class ExtractiveComposer:
             lines.append(ph.get("eligibility_ask", questions="；".join(req.ask)))
         blocks.append("\n".join(lines))
         return out
+
+
+def _quote(hit: Hit, sentences: list[str], cites: CitationList) -> str:
+    """Sentences of one passage, each followed by that passage's marker."""
+    return "".join(s + cites.mark(hit) for s in sentences)
 
 
 def _weights(query: str) -> dict[str, float]:

@@ -191,10 +191,10 @@ class Assistant:
             t.state.guide = guide.id if guide else None
         if guide:
             if focus := self._focus(guide, t.text):  # "需要什么材料？" → the guide's materials, first
-                rest = [h for h in hits if h.passage.passage_id != focus.passage.passage_id]
-                focus.score = hits[0].score if hits else 1.0
-                focus.extra = {"cosine": None, "focus": True}
-                req.hits = [focus, *rest]
+                ids = {h.passage.passage_id for h in focus}
+                for h in focus:
+                    h.score, h.extra = (hits[0].score if hits else 1.0), {"cosine": None, "focus": True}
+                req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
             req.next_steps = self._next_steps(guide, hits, query)
             if any(w in t.text for w in CONDITIONS):
                 req.eligibility, req.ask = walk(guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang)
@@ -260,11 +260,12 @@ class Assistant:
                 return Hit(passage=p, score=1.0)
         return None
 
-    def _focus(self, guide: Guide, text: str) -> Hit | None:
+    def _focus(self, guide: Guide, text: str) -> list[Hit]:
+        """All passages of the guide section the question asks for (a long one is cut in several)."""
         for cues, section in FOCUS:
             if any(c in text.lower() for c in cues):
-                return self._section(guide.id, section)
-        return None
+                return [Hit(passage=p, score=1.0) for p in self.index.passages_of(guide.id) if section in p.section]
+        return []
 
     def _next_steps(self, guide: Guide, hits: list[Hit], query: str) -> list[Hit]:
         wanted = ["办理流程", "在哪里办"] if any(w in query for w in HOW_TO) else ["在哪里办"]

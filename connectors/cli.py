@@ -20,6 +20,8 @@ app = typer.Typer(help="蓉创助手：成都创业政策问答、园区和基�
                   pretty_exceptions_enable=False)
 kb_app = typer.Typer(help="查看和管理知识库里的文件。", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+staff_app = typer.Typer(help="管理服务中心工作人员账号。", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 out = Console()
 err = Console(stderr=True)
 
@@ -277,6 +279,62 @@ def telegram(
         run_polling(rt)
     finally:
         rt.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="监听地址；对外服务用 0.0.0.0（建议放在反向代理后面）")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="端口")] = 8000,
+) -> None:
+    """启动网页聊天、工作人员工作台和 HTTP API（首次启动会先建立知识库索引）。"""
+    import logging
+
+    import uvicorn
+
+    from connectors.web import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "alembic", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    err.print(f"蓉创助手：http://{host}:{port}/ （工作台 /staff）")
+    # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+
+
+@staff_app.command("add")
+def staff_add(
+    name: Annotated[str, typer.Argument(help="登录用户名")],
+    admin: Annotated[bool, typer.Option("--admin", help="管理员：还能管理知识库")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="从标准输入读一行作为密码")
+    ] = False,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="回复创业者时的署名，如 王老师")
+    ] = None,
+) -> None:
+    """创建服务中心工作人员账号（密码用 argon2 加密保存）。"""
+    from assistant.store import Duplicate, Store
+    from connectors.web.auth import hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码")
+    if len(password) < 8:
+        err.print("[red]密码至少 8 个字符。[/red]")
+        raise typer.Exit(2)
+    with Store.open(_settings().db_url) as store:
+        try:
+            staff = store.add_staff(name, hash_password(password), is_admin=admin, display_name=display_name)
+        except Duplicate as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    out.print(
+        f"已创建{'管理员' if admin else '工作人员'}账号 {staff.username}（#{staff.id}），登录地址 /staff。"
+    )
 
 
 def main() -> None:  # pragma: no cover

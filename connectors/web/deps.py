@@ -1,0 +1,127 @@
+"""Dependencies as Annotated aliases: routes ask for what they need by type, and stay thin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from assistant.engine import Assistant
+from assistant.runtime import Runtime
+from assistant.settings import Settings
+from assistant.store import StaffInfo, Store
+
+from .auth import COOKIE, StaffToken, TokenSigner
+from .security import RateLimits, client_ip, too_many
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_assistant(rt: RuntimeDep) -> Assistant:
+    return rt.assistant
+
+
+def get_store(rt: RuntimeDep) -> Store:
+    return rt.store
+
+
+def get_settings(rt: RuntimeDep) -> Settings:
+    return rt.settings
+
+
+def get_signer(request: Request) -> TokenSigner:
+    return request.app.state.signer
+
+
+def get_limits(request: Request) -> RateLimits:
+    return request.app.state.limits
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SignerDep = Annotated[TokenSigner, Depends(get_signer)]
+LimitsDep = Annotated[RateLimits, Depends(get_limits)]
+
+
+def get_client_ip(request: Request, settings: SettingsDep) -> str:
+    client = request.scope.get("client")
+    return client_ip(client, request.headers.get("x-forwarded-for"), settings.trust_forwarded)
+
+
+ClientIpDep = Annotated[str, Depends(get_client_ip)]
+
+
+class ChatGuard:
+    """Per-IP limit checked on entry; the route adds the per-session check once it knows the id."""
+
+    def __init__(self, limits: RateLimits, ip: str) -> None:
+        self.limits = limits
+        self.ip = ip
+
+    def session(self, session_id: str | None) -> None:
+        if session_id and (wait := self.limits.session.hit(session_id)) is not None:
+            raise too_many(wait)
+
+
+def chat_guard(limits: LimitsDep, ip: ClientIpDep) -> ChatGuard:
+    if (wait := limits.ip.hit(ip)) is not None:
+        raise too_many(wait)
+    return ChatGuard(limits, ip)
+
+
+ChatGuardDep = Annotated[ChatGuard, Depends(chat_guard)]
+
+
+def current_token(request: Request, signer: SignerDep) -> StaffToken:
+    tok = signer.verify(request.cookies.get(COOKIE))
+    if tok is None:
+        raise HTTPException(401, "请先登录工作人员账号。")
+    return tok
+
+
+TokenDep = Annotated[StaffToken, Depends(current_token)]
+
+
+def current_staff(tok: TokenDep, store: StoreDep) -> StaffInfo:
+    staff = store.get_staff(tok.staff_id)
+    if staff is None:
+        raise HTTPException(401, "账号已不存在，请重新登录。")
+    return staff
+
+
+StaffDep = Annotated[StaffInfo, Depends(current_staff)]
+
+
+def csrf_staff(
+    request: Request,
+    staff: StaffDep,
+    tok: TokenDep,
+    signer: SignerDep,
+    x_csrf_token: Annotated[
+        str | None, Header(description="登录时拿到的 csrf_token（修改类请求必填）。")
+    ] = None,
+) -> StaffInfo:
+    """The staff member, for a state-changing request that carries the right X-CSRF-Token."""
+    if request.method not in SAFE_METHODS and not signer.csrf_ok(tok, x_csrf_token):
+        raise HTTPException(403, "缺少或错误的 CSRF 令牌，请刷新页面后重试。")
+    return staff
+
+
+CsrfDep = Annotated[StaffInfo, Depends(csrf_staff)]
+
+
+def admin_staff(staff: CsrfDep) -> StaffInfo:
+    if not staff.is_admin:
+        raise HTTPException(403, "只有管理员可以管理知识库。")
+    return staff
+
+
+AdminDep = Annotated[StaffInfo, Depends(admin_staff)]

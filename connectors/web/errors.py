@@ -1,0 +1,108 @@
+"""Every error becomes a JSON answer with a Chinese `detail`: never a bare 500 for a bad request."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from assistant.engine import MessageError
+from assistant.store import ClaimConflict, Duplicate, Forbidden, NotFound, StoreError
+from knowledge.errors import RongchuangError
+
+log = logging.getLogger("rongchuang.web")
+
+DEFAULT_DETAIL = {
+    400: "请求不正确。",
+    401: "请先登录。",
+    403: "没有权限。",
+    404: "找不到这个地址。",
+    405: "不支持这个请求方法。",
+    413: "请求内容太大。",
+    415: "不支持这种内容类型。",
+}
+STORE_STATUS: list[tuple[type[StoreError], int]] = [
+    (NotFound, 404),
+    (ClaimConflict, 409),
+    (Forbidden, 403),
+    (Duplicate, 409),
+    (StoreError, 400),
+]
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return "“" + ".".join(parts) + "”" if parts else "请求体"
+
+
+def _message(err: dict) -> str:
+    kind, where, ctx = err.get("type", ""), _where(tuple(err.get("loc", ()))), err.get("ctx") or {}
+    if kind == "json_invalid":
+        return "请求体不是合法的 JSON"
+    if kind == "missing":
+        return f"缺少必填字段 {where}"
+    if kind in ("string_type", "string_unicode"):
+        return f"{where} 应该是文本"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{where} 应该是整数"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{where} 应该是 true 或 false"
+    if kind == "string_too_short":
+        return f"{where} 不能为空"
+    if kind == "string_too_long":
+        return f"{where} 太长（最多 {ctx.get('max_length')} 字）"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return f"{where} 超出了允许的范围"
+    if kind == "literal_error":
+        return f"{where} 只能是：{ctx.get('expected', '')}"
+    if kind == "string_pattern_mismatch":
+        return f"{where} 格式不正确"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return "请求体应该是一个 JSON 对象"
+    return f"{where} 不正确"
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    detail = "请求格式不正确：" + "；".join(dict.fromkeys(e["msg"] for e in errors)) + "。"
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+
+async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    detail = exc.detail
+    if not isinstance(detail, str) or detail.isascii():  # Starlette's English defaults
+        detail = DEFAULT_DETAIL.get(exc.status_code, "请求没有成功。")
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def message_error(_request: Request, exc: MessageError) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+
+async def store_error(_request: Request, exc: StoreError) -> JSONResponse:
+    status = next(code for cls, code in STORE_STATUS if isinstance(exc, cls))
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+async def domain_error(_request: Request, exc: RongchuangError) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "服务器出了点问题，请稍后再试。"}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(MessageError, message_error)
+    app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(RongchuangError, domain_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,207 @@
+"""Limits and headers applied before any route runs: body size, security headers, rate limits.
+
+The two middlewares are pure ASGI (no BaseHTTPMiddleware): the body limit must count bytes as they
+arrive, before FastAPI parses anything, and neither may buffer a response.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UPLOAD_PREFIX = "/api/admin/"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive`; an HTTPException so FastAPI's body parsing passes it through as is."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_text(limit))
+
+
+def too_large_text(limit: int) -> str:
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    return f"请求内容太大（上限 {size}）。请缩短内容，或上传更小的文件。"
+
+
+async def send_json(send: Send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    data = json.dumps(body, ensure_ascii=False).encode()
+    head = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(data)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": head + list(headers)})
+    await send({"type": "http.response.body", "body": data})
+
+
+class BodyLimitMiddleware:
+    """413 for a body over the limit: at once from Content-Length, else while counting the bytes."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_bytes if scope["path"].startswith(UPLOAD_PREFIX) else self.max_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await send_json(send, 413, {"detail": too_large_text(limit)}, [(b"connection", b"close")])
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:  # raised somewhere that did not turn it into a response itself
+                await send_json(send, 413, {"detail": too_large_text(limit)})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", []):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class SecurityHeadersMiddleware:
+    """CSP without inline script or style, no framing, nosniff; API answers are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] not in {k for k, _ in HEADERS}]
+                headers += HEADERS
+                if api:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class SlidingWindow:
+    """At most `limit` hits per key in any `window` seconds (in memory, one process)."""
+
+    MAX_KEYS = 50_000  # beyond this, idle keys are dropped so memory stays bounded
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds until `key` may try again, or None when it is under the limit."""
+        if self.limit <= 0:
+            return None
+        with self._lock:
+            hits = self._trimmed(key)
+            if len(hits) < self.limit:
+                return None
+            return max(1, math.ceil(hits[0] + self.window - self.clock()))
+
+    def record(self, key: str) -> None:
+        if self.limit <= 0:
+            return
+        with self._lock:
+            if len(self._hits) >= self.MAX_KEYS:
+                self._sweep()
+            self._trimmed(key).append(self.clock())
+
+    def hit(self, key: str) -> int | None:
+        """Record a hit unless over the limit; the wait in seconds when over it."""
+        wait = self.retry_after(key)
+        if wait is None:
+            self.record(key)
+        return wait
+
+    def _trimmed(self, key: str) -> deque[float]:
+        hits = self._hits.setdefault(key, deque())
+        cutoff = self.clock() - self.window
+        while hits and hits[0] <= cutoff:
+            hits.popleft()
+        return hits
+
+    def _sweep(self) -> None:
+        cutoff = self.clock() - self.window
+        for key in [k for k, v in self._hits.items() if not v or v[-1] <= cutoff]:
+            del self._hits[key]
+
+
+class RateLimits:
+    """The app's limiters. Chat: per session and per IP (an IP may be a whole office behind NAT,
+    so it gets IP_FACTOR times the session limit). Logins: failures per IP and per username."""
+
+    IP_FACTOR = 4
+    LOGIN_FAILURES = 5
+    LOGIN_WINDOW = 15 * 60
+
+    def __init__(self, per_minute: int) -> None:
+        self.session = SlidingWindow(per_minute, 60)
+        self.ip = SlidingWindow(per_minute * self.IP_FACTOR, 60)
+        self.login_ip = SlidingWindow(self.LOGIN_FAILURES, self.LOGIN_WINDOW)
+        self.login_user = SlidingWindow(self.LOGIN_FAILURES, self.LOGIN_WINDOW)
+
+
+def too_many(wait: int, what: str = "消息发得太快了") -> HTTPException:
+    return HTTPException(429, f"{what}，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)})
+
+
+def client_ip(scope_client: tuple[str, int] | None, forwarded_for: str | None, trust_forwarded: bool) -> str:
+    """The rightmost X-Forwarded-For entry is the one our (single, trusted) proxy appended; entries
+    to its left come from the client and can be forged."""
+    if trust_forwarded and forwarded_for:
+        last = forwarded_for.split(",")[-1].strip()
+        if last:
+            return last
+    return scope_client[0] if scope_client else "unknown"

@@ -1,0 +1,192 @@
+// The chat page's pieces: message bubbles, answer rendering with citations, park and fund cards,
+// the handoff banner, profile chips and their correction dialog. No network here (see chat.js).
+"use strict";
+
+const ChatRender = (() => {
+  const {el, renderCited, KIND, openDialog, timeLabel} = RC;
+
+  const STAGES = {idea: "想法阶段", seed: "种子期", early: "初创期", growth: "成长期"};
+  const NEEDS = {space: "场地", funding: "资金", talent: "人才", compute: "算力", ip: "知识产权",
+    scenarios: "应用场景", market: "市场", certification: "资质认证"};
+  const TRACKS = ["人工智能", "低空经济", "生物医药", "人形机器人", "集成电路", "商业航天", "数字文创",
+    "新能源", "新材料", "软件和信息服务", "智能制造", "消费零售"];
+  const DISTRICTS = ["高新区", "天府新区", "东部新区", "武侯区", "锦江区", "青羊区", "金牛区", "成华区",
+    "双流区", "郫都区", "龙泉驿区", "新都区", "温江区"];
+  const ELIGIBILITY = {met: ["✓", "符合"], not_met: ["✗", "不符合"], unknown: ["?", "待确认"]};
+
+  // -- the citation sheet ------------------------------------------------------------------------
+  function showCitation(cite, opener) {
+    const dialog = document.getElementById("cite-dialog");
+    document.getElementById("cite-kind").textContent = KIND[cite.kind] || "出处";
+    document.getElementById("cite-title").textContent = cite.title;
+    document.getElementById("cite-number").textContent = cite.doc_number || "";
+    document.getElementById("cite-number-row").hidden = !cite.doc_number;
+    document.getElementById("cite-section").textContent = cite.section || "—";
+    const flags = document.getElementById("cite-flags");
+    flags.replaceChildren(...[
+      cite.sample && el("span", {class: "badge badge-sample"}, "示例"),
+      cite.sample && el("span", {class: "muted"}, "演示用的示例内容，不是正式政策。"),
+      cite.expired && el("span", {class: "badge badge-warn"}, "已失效"),
+      cite.region && cite.region !== "成都" && el("span", {class: "badge"}, cite.region),
+    ].filter(Boolean));
+    flags.hidden = !flags.childElementCount;
+    document.getElementById("cite-text").textContent = cite.text;
+    openDialog(dialog, opener);
+    dialog.querySelector("[data-close]").focus();
+  }
+
+  // -- bubbles -----------------------------------------------------------------------------------
+  function bubble(role, ...content) {
+    const who = {founder: "你", assistant: "蓉创助手", staff: "服务中心"}[role];
+    return el("li", {class: `msg msg-${role}`}, el("span", {class: "sr-only"}, `${who}：`), ...content);
+  }
+
+  function founder(text) {
+    return bubble("founder", el("div", {class: "bubble"}, text));
+  }
+
+  function staff(item) {
+    const name = item.staff_name || "工作人员";
+    return bubble("staff", el("div", {class: "bubble"},
+      el("p", {class: "msg-meta"}, el("span", {class: "staff-tag"}, "人工"), ` ${name} · ${timeLabel(item.created_at)}`),
+      el("div", {class: "bubble-text"}, item.text)));
+  }
+
+  function assistantShell() {
+    const body = el("div", {class: "bubble-text"});
+    const typing = el("span", {class: "typing", "aria-label": "正在回答"}, el("i"), el("i"), el("i"));
+    body.append(typing);
+    const box = el("div", {class: "bubble"}, body);
+    return {li: bubble("assistant", box), box, body};
+  }
+
+  function streamText(shell, text) {
+    shell.body.querySelector(".typing")?.remove();
+    shell.body.append(document.createTextNode(text));
+  }
+
+  function fillAssistant(shell, reply) {
+    shell.body.replaceChildren();
+    renderCited(shell.body, reply.answer, reply.citations, showCitation);
+    shell.box.querySelectorAll(".extras").forEach((n) => n.remove());
+    const extras = el("div", {class: "extras"},
+      eligibility(reply), cards("推荐园区", reply.parks, reply.citations), cards("资金和金融工具", reply.funds, reply.citations),
+      sources(reply.citations));
+    if (extras.childElementCount) shell.box.append(extras);
+  }
+
+  function eligibility(reply) {
+    if (!reply.eligibility?.length) return null;
+    const byN = new Map(reply.citations.map((c) => [c.n, c]));
+    return el("ul", {class: "checklist", "aria-label": "申请条件对照"}, reply.eligibility.map((e) => {
+      const [mark, word] = ELIGIBILITY[e.status] || ELIGIBILITY.unknown;
+      const cite = byN.get(e.citation);
+      return el("li", {class: `check check-${e.status}`}, el("span", {class: "check-mark", "aria-hidden": "true"}, mark),
+        el("span", {class: "sr-only"}, `${word}：`), e.condition, cite ? citeButton(cite) : null);
+    }));
+  }
+
+  function citeButton(cite) {
+    const btn = el("button", {class: "cite", type: "button", "aria-label": `查看出处 ${cite.n}：${cite.title}`}, String(cite.n));
+    btn.addEventListener("click", () => showCitation(cite, btn));
+    return el("sup", {}, btn);
+  }
+
+  function cards(title, items, citations) {
+    if (!items?.length) return null;
+    const byN = new Map(citations.map((c) => [c.n, c]));
+    return el("section", {class: "cards", "aria-label": title}, el("h3", {class: "cards-title"}, title),
+      items.map((r) => el("article", {class: "card"},
+        el("h4", {}, r.name, r.sample ? el("span", {class: "badge badge-sample"}, "示例") : null),
+        el("p", {}, r.reason),
+        r.citations?.length ? el("p", {class: "card-cites"}, "出处 ", r.citations.map((n) => byN.get(n))
+          .filter(Boolean).map(citeButton)) : null)));
+  }
+
+  function sources(citations) {
+    if (!citations?.length) return null;
+    const seen = new Map();
+    for (const c of citations) if (!seen.has(c.doc_id)) seen.set(c.doc_id, c);
+    return el("details", {class: "sources"}, el("summary", {}, `出处（${citations.length}）`),
+      el("ol", {}, citations.map((c) => {
+        const btn = el("button", {class: "link", type: "button"}, `${c.title}${c.doc_number ? `（${c.doc_number}）` : ""}`,
+          c.section ? ` · ${c.section}` : "");
+        btn.addEventListener("click", () => showCitation(c, btn));
+        return el("li", {value: c.n}, btn, c.sample ? el("span", {class: "badge badge-sample"}, "示例") : null);
+      })));
+  }
+
+  // -- handoff banner ----------------------------------------------------------------------------
+  function banner(handoff) {
+    const node = document.getElementById("handoff-banner");
+    const button = document.getElementById("handoff-btn");
+    node.hidden = !handoff;
+    button.disabled = Boolean(handoff);
+    button.textContent = handoff ? "已转人工" : "转人工";
+    if (!handoff) return;
+    const status = handoff.status === "claimed" ? "工作人员正在处理" : "等待工作人员接单";
+    node.replaceChildren(
+      el("span", {class: "banner-dot", "aria-hidden": "true"}),
+      el("span", {class: "banner-title"}, `已转人工：${handoff.center.name}`),
+      el("span", {class: "banner-meta"}, `${status} · 回复会出现在下面的对话里`));
+  }
+
+  // -- profile chips -----------------------------------------------------------------------------
+  function chipsFor(p) {
+    const chips = [];
+    if (p.track) chips.push(["赛道", p.track, {options: TRACKS.map((t) => [t, `我们的赛道是${t}`]), write: (v) => `我们的赛道是${v}`}]);
+    if (p.stage) chips.push(["阶段", STAGES[p.stage], {options: Object.values(STAGES).map((s) => [s, `我们现在处于${s}`])}]);
+    if (p.team_size) chips.push(["团队", `${p.team_size} 人`, {options: [1, 2, 3, 5, 10, 20].map((n) => [`${n} 人`, `我们团队有${n}个人`]),
+      write: (v) => `我们团队有${v}个人`}]);
+    for (const n of p.needs || []) {
+      const label = NEEDS[n] || n;
+      chips.push(["需求", label, {options: [[`不需要${label}`, `我们不需要${label}`],
+        ...Object.values(NEEDS).filter((x) => x !== label).map((x) => [`还需要${x}`, `我们需要${x}`])]}]);
+    }
+    if (p.district) chips.push(["区", p.district, {options: DISTRICTS.map((d) => [d, `我们在${d}`]), write: (v) => `我们在${v}`}]);
+    if (p.university) chips.push(["高校", p.university, {write: (v) => `我们团队来自${v}`}]);
+    const flags = [["first_time", "首次创业", "连续创业", "我是第一次创业", "我之前创过业"],
+      ["registered_in_chengdu", "已在成都注册", "未在成都注册", "公司已经在成都注册了", "公司还没有在成都注册"],
+      ["has_ip", "有知识产权", "暂无知识产权", "我们有专利", "我们还没有专利"]];
+    for (const [key, yes, no, sayYes, sayNo] of flags) {
+      if (p[key] === null || p[key] === undefined) continue;
+      chips.push(["", p[key] ? yes : no, {options: [[yes, sayYes], [no, sayNo]]}]);
+    }
+    return chips;
+  }
+
+  function profile(p, send) {
+    const bar = document.getElementById("profile-bar");
+    const list = document.getElementById("profile-chips");
+    const chips = p ? chipsFor(p) : [];
+    bar.hidden = !chips.length;
+    list.replaceChildren(...chips.map(([label, value, how]) => {
+      const text = label ? `${label}：${value}` : value;
+      const btn = el("button", {class: "chip", type: "button", "aria-label": `${text}，点一下更正`}, text);
+      btn.addEventListener("click", () => correct(label || value, value, how, btn, send));
+      return el("li", {}, btn);
+    }));
+  }
+
+  function correct(label, value, how, opener, send) {
+    const dialog = document.getElementById("profile-dialog");
+    document.getElementById("profile-title").textContent = `更正：${label}`;
+    const choose = (message) => { dialog.close(); send(message); };
+    document.getElementById("profile-options").replaceChildren(...(how.options || [])
+      .filter(([shown]) => shown !== value)
+      .map(([shown, message]) => el("button", {class: "option", type: "button", onclick: () => choose(message)}, shown)));
+    const form = document.getElementById("profile-form");
+    const field = document.getElementById("profile-input");
+    field.value = "";
+    field.placeholder = how.write ? `自己写${label}` : "自己写，例如：我们其实是做医疗器械的";
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const v = field.value.trim();
+      if (v) choose(how.write ? how.write(v) : v);
+    };
+    openDialog(dialog, opener);
+    (dialog.querySelector(".option") || field).focus();
+  }
+
+  return {founder, staff, assistantShell, streamText, fillAssistant, banner, profile, showCitation};
+})();

@@ -1,0 +1,124 @@
+"""What the founder and the staff console see, built from store records.
+
+The founder sees founder, assistant and staff messages (never internal notes). The console sees a
+ticket's age against the response target, the live conversation with delivery status, the bot's
+citations and the notes with names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from assistant.reply import Center, Citation, Profile, Reply
+from assistant.store import HandoffInfo, MessageInfo, NoteInfo, StaffInfo, Store
+
+from .schemas import ConsoleMessageOut, MessageOut, NoteOut, TicketDetailOut, TicketOut
+
+CONSOLE_ROLES = ("founder", "assistant", "staff")
+
+
+def founder_reply(m: MessageInfo) -> Reply | None:
+    if m.role != "assistant" or not isinstance(m.payload, dict):
+        return None
+    try:
+        return Reply.model_validate(m.payload)
+    except ValueError:  # a payload from an older Reply shape: show the text alone
+        return None
+
+
+def founder_view(m: MessageInfo) -> MessageOut:
+    staff_name = m.payload.get("staff_name") if m.role == "staff" and isinstance(m.payload, dict) else None
+    return MessageOut(
+        id=m.id,
+        role=m.role,
+        text=m.text,
+        created_at=m.created_at,
+        reply=founder_reply(m),
+        staff_name=staff_name,
+    )
+
+
+def age_minutes(created_at: datetime, now: datetime | None = None) -> int:
+    now = now or datetime.now(UTC)
+    return max(0, int((now - created_at).total_seconds() // 60))
+
+
+def ticket_out(t: HandoffInfo, names: dict[int, str], target: int, channel: str = "web") -> TicketOut:
+    age = age_minutes(t.created_at)
+    return TicketOut(
+        id=t.id,
+        reason=t.reason,
+        status=t.status,
+        priority=t.priority,
+        summary=t.summary,
+        center=Center(**t.center),
+        created_at=t.created_at,
+        age_minutes=age,
+        overdue=t.status != "resolved" and age > target,
+        claimed_by=names.get(t.claimed_by) if t.claimed_by else None,
+        claimed_by_id=t.claimed_by,
+        channel=channel,
+    )
+
+
+def staff_names(store: Store) -> dict[int, str]:
+    return {s.id: s.display_name for s in store.list_staff()}
+
+
+def _message(m: MessageInfo) -> ConsoleMessageOut:
+    staff_name = m.payload.get("staff_name") if m.role == "staff" and isinstance(m.payload, dict) else None
+    return ConsoleMessageOut(
+        id=m.id,
+        role=m.role,
+        text=m.text,
+        created_at=m.created_at,
+        reply=founder_reply(m),
+        staff_name=staff_name,
+        delivery=m.delivery,
+        delivery_error=m.delivery_error,
+    )
+
+
+def _note(n: NoteInfo, names: dict[int, str]) -> NoteOut:
+    return NoteOut(
+        id=n.id,
+        staff_name=names.get(n.staff_id) if n.staff_id else None,
+        text=n.text,
+        created_at=n.created_at,
+    )
+
+
+def _citations(raw: list) -> list[Citation]:
+    out = []
+    for c in raw:
+        try:
+            out.append(Citation.model_validate(c))
+        except ValueError:
+            continue  # an older citation shape: skip rather than fail the whole ticket
+    return out
+
+
+def ticket_detail(store: Store, t: HandoffInfo, target: int) -> TicketDetailOut:
+    names = staff_names(store)
+    session = store.get_session(t.session_id)
+    channel = session.channel if session else "web"
+    messages = [_message(m) for m in store.messages(t.session_id, limit=1000) if m.role in CONSOLE_ROLES]
+    try:
+        profile = Profile(**((session.profile if session else None) or t.profile or {}))
+    except ValueError:
+        profile = Profile()
+    base = ticket_out(t, names, target, channel).model_dump()
+    return TicketDetailOut(
+        **base,
+        profile=profile,
+        citations=_citations(t.citations),
+        messages=messages,
+        notes=[_note(n, names) for n in store.notes(t.id)],
+        outcome=t.outcome,
+        resolved_at=t.resolved_at,
+        delivery_failed=any(m.role == "staff" and m.delivery == "failed" for m in messages),
+        target_minutes=target,
+    )
+
+
+def staff_out(s: StaffInfo) -> dict:
+    return {"id": s.id, "username": s.username, "display_name": s.display_name, "is_admin": s.is_admin}

@@ -19,9 +19,9 @@ from assistant.engine import Assistant
 from assistant.reply import Citation, Reply
 from assistant.runtime import Runtime
 from assistant.settings import Settings
-from connectors.telegram.app import ALLOWED_UPDATES, build_application
+from connectors.telegram.app import ALLOWED_UPDATES, api_url, build_application, file_url
 from connectors.telegram.delivery import STAFF_PREFIX, deliver_pending
-from connectors.telegram.webhook import PATH, SECRET_HEADER, running, webhook_router
+from connectors.telegram.webhook import PATH, SECRET_HEADER, running, secret_ok, webhook_router
 from tests.fake_telegram import FakeTelegram, callback_update, message_update, parse_html, utf16_len
 
 SECRET = "s3cret_Webhook-token"
@@ -205,6 +205,19 @@ def test_long_answer_is_split_and_user_text_escaped(runtime, api, monkeypatch):
 
 
 # webhook --------------------------------------------------------------------------------------------
+def test_urls_for_a_self_hosted_bot_api():
+    assert file_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert file_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/file/bot"
+    assert file_url("http://bots.local/bot{token}") == "http://bots.local/file/bot{token}"
+    assert api_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/bot"
+
+
+def test_secret_check_is_exact_and_an_unset_secret_accepts_nothing():
+    assert secret_ok(SECRET, SECRET)
+    assert not any(secret_ok(SECRET, s) for s in (None, "", SECRET[:-1], SECRET + "x", SECRET.upper()))
+    assert not secret_ok("", "") and not secret_ok("", None)
+
+
 async def post(application: Application, runtime: Runtime, update: dict, secret: str | None) -> int:
     app = FastAPI()
     app.include_router(webhook_router(runtime, application))
@@ -256,6 +269,19 @@ def test_webhook_refuses_junk_with_the_right_secret(runtime, api):
 
     assert asyncio.run(go()) == [400, 400]
     assert not api.sent
+
+
+def test_the_web_app_mounts_the_webhook_and_runs_the_bot(runtime, api):
+    from fastapi.testclient import TestClient
+
+    from connectors.web import create_app
+
+    with TestClient(create_app(runtime=runtime)) as client:
+        assert client.post(PATH, json=message_update(CHAT, COMPUTE)).status_code == 403
+        ok = client.post(PATH, json=message_update(CHAT, COMPUTE), headers={SECRET_HEADER: SECRET})
+        assert ok.status_code == 200
+        [msg] = api.wait_sent(1, timeout=60)
+    assert "算力券" in sources(visible(msg))
 
 
 # staff replies ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Sequence
 
 from pydantic import ValidationError
@@ -45,10 +46,15 @@ CHANNEL = "telegram"
 Context = ContextTypes.DEFAULT_TYPE
 
 
+def api_url(base_url: str) -> str:
+    return base_url.rstrip("/")  # PTB appends the token: ".../bot/" would make ".../bot/123:AA"
+
+
 def file_url(base_url: str) -> str:
-    """The file endpoint beside a Bot API base URL: .../bot -> .../file/bot."""
-    root = base_url.rstrip("/")
-    return root[: -len("/bot")] + "/file/bot" if root.endswith("/bot") else root + "/file/bot"
+    """The file endpoint beside a Bot API base URL: .../bot -> .../file/bot (also .../bot{token})."""
+    root = api_url(base_url)
+    m = re.search(r"/bot(\{token\})?$", root)
+    return root[: m.start()] + "/file" + root[m.start() :] if m else root + "/file/bot"
 
 
 def build_application(runtime: Runtime, *, webhook: bool = False) -> Application:
@@ -57,7 +63,7 @@ def build_application(runtime: Runtime, *, webhook: bool = False) -> Application
     builder = (
         ApplicationBuilder()
         .token(s.telegram_token)
-        .base_url(s.telegram_base_url)
+        .base_url(api_url(s.telegram_base_url))
         .base_file_url(file_url(s.telegram_base_url))
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))

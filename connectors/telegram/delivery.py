@@ -107,11 +107,16 @@ class Deliverer:
             log.warning("staff reply %s undeliverable: %s", msg.id, exc)
             await self._mark(msg, False, f"{type(exc).__name__}: {exc}", max_attempts=1)
             return False
-        except TelegramError as exc:
+        except TelegramError as exc:  # network, 5xx, flood control that outlasted our waits
             info = await self._mark(msg, False, f"{type(exc).__name__}: {exc}")
-            self._not_before[msg.id] = time.monotonic() + min(2.0**info.delivery_attempts, MAX_BACKOFF)
+            delay = min(2.0**info.delivery_attempts, MAX_BACKOFF)
+            if isinstance(exc, RetryAfter):
+                delay = max(delay, retry_seconds(exc) + MARGIN)
+            self._not_before[msg.id] = time.monotonic() + delay
+            if info.delivery == "failed":  # the store gave up: the console flags it
+                self._not_before.pop(msg.id, None)
             log.warning(
-                "staff reply %s failed (attempt %d), will retry: %s", msg.id, info.delivery_attempts, exc
+                "staff reply %s: attempt %d %s: %s", msg.id, info.delivery_attempts, info.delivery, exc
             )
             return False
         await self._mark(msg, True)

@@ -28,7 +28,7 @@ from telegram.ext import Application
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 
-from .app import ALLOWED_UPDATES, file_url, on_start, on_stop
+from .app import ALLOWED_UPDATES, api_url, file_url, on_start, on_stop
 
 log = logging.getLogger("rongchuang.telegram")
 PATH = "/telegram/webhook"
@@ -102,7 +102,7 @@ async def set_webhook(settings: Settings, url: str) -> None:
     """Tell Telegram where to POST updates, with the secret it must send back in the header."""
     async with Bot(
         settings.telegram_token,
-        base_url=settings.telegram_base_url,
+        base_url=api_url(settings.telegram_base_url),
         base_file_url=file_url(settings.telegram_base_url),
     ) as bot:
         await bot.set_webhook(

@@ -60,6 +60,8 @@ class Runtime:
                 log.warning("跳过 %s：%s", source, why)
         catalog = load_catalog(settings)
         store = Store.open(settings.db_url)
+        if purged := store.purge(settings.retention_days):  # the privacy notice promises this
+            log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
         composer = composer or _composer(settings, index, catalog)
         assistant = Assistant(index, catalog, store, settings, composer=composer)
         rt = cls(settings, index, catalog, store, assistant)

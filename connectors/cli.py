@@ -228,6 +228,16 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="接着�
 
 
 @app.command()
+def purge(days: Annotated[int | None, typer.Option("--days", help="默认取 RONGCHUANG_RETENTION_DAYS")] = None) -> None:
+    """删除超过保存期限、没有再活动的对话（也在每次启动时自动执行）。"""
+    from assistant.store import Store
+
+    settings = _settings()
+    n = Store.open(settings.db_url).purge(days or settings.retention_days)
+    out.print(f"已删除 {n} 个超过 {days or settings.retention_days} 天未活动的对话。")
+
+
+@app.command()
 def schema() -> None:
     """打印回答契约（Reply）的 JSON Schema。"""
     from assistant.reply import reply_json_schema

@@ -26,8 +26,11 @@ class Case:
 
 
 def load_cases(path: Path | None = None) -> list[Case]:
-    text = path.read_text(encoding="utf-8") if path else (resources.files("eval") / "retrieval.jsonl").read_text(
-        encoding="utf-8")
+    text = (
+        path.read_text(encoding="utf-8")
+        if path
+        else (resources.files("eval") / "retrieval.jsonl").read_text(encoding="utf-8")
+    )
     return [Case(**json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
@@ -42,13 +45,20 @@ def rank_of(case: Case, hits: list[Hit]) -> int | None:
     return next((i for i, h in enumerate(hits, 1) if is_hit(case, h)), None)
 
 
-def evaluate(index: KnowledgeIndex, cases: list[Case], mode: Mode = "hybrid", k: int = 5) -> dict:
-    ranks = [rank_of(c, search(index, c.question, k=k, mode=mode)) for c in cases]
-    n = len(cases) or 1
+def summarize_ranks(ranks: list[int | None]) -> dict[str, float]:
+    """hit@1, hit@5 and MRR from the 1-based rank of the first hit per question (None: no hit)."""
+    n = len(ranks) or 1
     return {
-        "n": len(cases),
         "hit@1": sum(r == 1 for r in ranks) / n,
         "hit@5": sum(r is not None and r <= 5 for r in ranks) / n,
         "mrr": sum(1 / r for r in ranks if r) / n,
+    }
+
+
+def evaluate(index: KnowledgeIndex, cases: list[Case], mode: Mode = "hybrid", k: int = 5) -> dict:
+    ranks = [rank_of(c, search(index, c.question, k=k, mode=mode)) for c in cases]
+    return {
+        "n": len(cases),
+        **summarize_ranks(ranks),
         "misses": [c.id for c, r in zip(cases, ranks, strict=True) if r is None],
     }

@@ -254,7 +254,8 @@ const Staff = (() => {
         : el("p", {class: "muted"}, "还不清楚。"), el("p", {class: "muted small"}, summary(t.summary))),
       el("section", {class: "panel"}, el("h3", {}, `助手引用的原文（${t.citations.length}）`),
         el("ol", {class: "cite-list"}, t.citations.map((c) => {
-          const b = el("button", {class: "link", type: "button"}, `[${c.n}] ${c.title}`, c.sample ? "（示例）" : "");
+          const b = el("button", {class: "link", type: "button"}, `[${c.n}] ${c.title}`,
+            c.sample && !c.title.includes("示例") ? "（示例）" : "");
           b.addEventListener("click", () => showCitation(c, b));
           return el("li", {}, b, el("span", {class: "muted small"}, ` ${c.section}`));
         }))),

@@ -1,0 +1,248 @@
+"""`make bench`, web part: POST /api/chat throughput and latency at 1, 8 and 32 concurrent clients
+over loopback against a real `rongchuang serve` subprocess, with the server's peak RSS.
+
+The server gets a copy of a prebuilt index (so it never shares a Chroma directory with another
+process), its own SQLite file, and rate limits turned off. Targets: p95 at 8 clients within 4x the
+single-client p50; no errors at 32 clients.
+Usage: python -m eval.bench_web [--data-dir var]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+LEVELS = [(1, 40), (8, 120), (32, 200)]  # (concurrent clients, requests)
+QUESTIONS = [
+    "算力券怎么申请？",
+    "我们做无人机，适合去哪个园区？",
+    "刚起步能拿到哪些资金支持？",
+    "首次创业有什么补贴？",
+    "大学生创业可以申请哪些扶持？",
+    "科技创新券能用来做什么？",
+    "我们是做生物医药的，三个人，种子期，有什么政策？",
+    "申请算力券需要准备什么材料？",
+    "成都的天使基金怎么对接？",
+    "人形机器人企业可以入驻哪些园区？",
+    "知识产权质押贷款怎么办理？",
+    "高新区有没有免费的办公场地？",
+    "我们做人工智能应用，需要算力和场地",
+    "专精特新企业认定有什么条件？",
+    "先投后股是什么意思？",
+    "创业担保贷款最多能贷多少？",
+]
+console = Console()
+
+
+@dataclass
+class Level:
+    clients: int
+    requests: int
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+    def pct(self, q: float) -> float:
+        values = sorted(self.latencies) or [0.0]
+        return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set size so far."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+class Server:
+    """`rongchuang serve` in a subprocess on a free loopback port."""
+
+    def __init__(self, data_dir: Path, work: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "RONGCHUANG_DATA_DIR": str(data_dir),
+            "RONGCHUANG_RATE_LIMIT_PER_MINUTE": "0",
+            "RONGCHUANG_DATABASE_URL": f"sqlite:///{work / 'bench-web.sqlite3'}",
+        }
+        self.log = (work / "server.log").open("w")
+        cmd = [
+            sys.executable,
+            "-m",
+            "connectors.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 900) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError("server did not become ready")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def drive(url: str, level: Level) -> None:
+    """`clients` threads, each with its own HTTP client and conversation, share `requests` requests."""
+    lock = threading.Lock()
+    counter = iter(range(level.requests))
+
+    def client(worker: int) -> None:
+        session = None
+        with httpx.Client(base_url=url, timeout=60) as http:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                question = QUESTIONS[(i * 7 + worker) % len(QUESTIONS)]
+                started = time.perf_counter()
+                try:
+                    res = http.post("/api/chat", json={"message": question, "session_id": session})
+                    ok = res.status_code == 200
+                    session = res.json().get("session_id", session) if ok else session
+                except httpx.HTTPError:
+                    ok = False
+                elapsed = time.perf_counter() - started
+                with lock:
+                    level.latencies.append(elapsed)
+                    level.errors += 0 if ok else 1
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(level.clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    level.seconds = time.perf_counter() - started
+
+
+def measure(data_dir: Path) -> list[Level]:
+    work = Path(tempfile.mkdtemp(prefix="rc-bench-web-"))
+    served = work / "data"
+    if (data_dir / "index").exists():  # a private copy: one process per Chroma directory
+        shutil.copytree(data_dir / "index", served / "index")
+    server = Server(served, work)
+    try:
+        server.wait_ready()
+        drive(server.url, Level(4, 16))  # warm up: first-touch costs are not what we measure
+        levels = []
+        for clients, requests in LEVELS:
+            level = Level(clients, requests)
+            drive(server.url, level)
+            level.peak_rss_mb = peak_rss_mb(server.proc.pid)
+            levels.append(level)
+        return levels
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def rows_for(levels: list[Level]) -> list[list[str]]:
+    return [
+        [
+            str(lv.clients),
+            str(lv.requests),
+            str(lv.errors),
+            f"{lv.requests / lv.seconds:.1f}",
+            f"{lv.pct(0.5):.0f}",
+            f"{lv.pct(0.95):.0f}",
+            f"{lv.peak_rss_mb:.0f}",
+        ]
+        for lv in levels
+    ]
+
+
+def verdicts(levels: list[Level]) -> list[str]:
+    by = {lv.clients: lv for lv in levels}
+    out = []
+    if 1 in by and 8 in by:
+        limit = 4 * by[1].pct(0.5)
+        ok = by[8].pct(0.95) <= limit
+        out.append(
+            f"p95 at 8 clients {by[8].pct(0.95):.0f} ms vs 4 × single-client p50 {limit:.0f} ms: "
+            f"{'OK' if ok else 'MISSED'}"
+        )
+    if 32 in by:
+        out.append(f"errors at 32 clients: {by[32].errors} ({'OK' if by[32].errors == 0 else 'MISSED'})")
+    return out
+
+
+def run(rows: list, data_dir: Path | None = None) -> list[Level]:
+    """Measure and append the table rows (strings) to `rows`."""
+    levels = measure(Path(data_dir or os.environ.get("RONGCHUANG_DATA_DIR", "var")))
+    rows.extend(rows_for(levels))
+    return levels
+
+
+def main(data_dir: Path | None = None, argv: list[str] | None = None) -> list[list[str]]:
+    if data_dir is None:
+        ap = argparse.ArgumentParser(description=__doc__)
+        ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("RONGCHUANG_DATA_DIR", "var")))
+        data_dir = ap.parse_args(argv).data_dir
+    rows: list[list[str]] = []
+    levels = run(rows, data_dir)
+    table = Table(
+        "clients",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "server peak RSS MB",
+        title="Web: POST /api/chat over loopback (rongchuang serve, one worker)",
+        title_justify="left",
+    )
+    for r in rows:
+        table.add_row(*r)
+    console.print(table)
+    for line in verdicts(levels):
+        console.print(line)
+    return rows
+
+
+if __name__ == "__main__":
+    main()

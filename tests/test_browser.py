@@ -1,0 +1,171 @@
+"""The chat page and the staff console in real headless Chromium against a real uvicorn server.
+
+A founder asks, sees a cited answer, opens the citation, asks for a human; a staff member logs in in a
+second browser context, claims the ticket and replies; the founder sees the reply within 3 s.
+Screenshots at phone and desktop widths go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.web_support import PASSWORD, LiveServer, make_staff
+
+pytestmark = pytest.mark.browser
+pytest_plugins = ["tests.web_fixtures"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+REPLY = "您好，我是高新区服务中心的王老师。算力券今年的申报通知下周发布，我把链接发给您。"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(web_app) -> Iterator[LiveServer]:
+    with LiveServer(web_app) as s:
+        yield s
+
+
+def _page(browser: Browser, size: str, errors: list) -> Page:
+    ctx = browser.new_context(
+        viewport=VIEWPORTS[size], device_scale_factor=2 if size == "phone" else 1, locale="zh-CN"
+    )
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # A 401 from /api/staff/me before login is expected; the browser logs every non-2xx as an error.
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None,
+    )
+    return page
+
+
+def _founder_asks(page: Page, base: str, shots: Path, size: str) -> None:
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="你好，我是蓉创助手")).to_be_visible()
+    page.screenshot(path=shots / f"chat-empty-{size}.png")
+    page.get_by_role("button", name="算力券怎么申请？").click()
+    cite = page.locator(".msg-assistant .cite").first
+    expect(cite).to_be_visible(timeout=20_000)
+    expect(page.locator(".msg-assistant .bubble-text").first).to_contain_text("算力券")
+    expect(page.locator("#profile-bar")).to_be_visible()
+    page.screenshot(path=shots / f"chat-answer-{size}.png")
+
+    cite.click()
+    dialog = page.locator("#cite-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#cite-title")).to_contain_text("算力券")
+    expect(page.locator("#cite-section")).not_to_be_empty()
+    expect(page.locator("#cite-text")).not_to_be_empty()
+    expect(page.locator("#cite-flags .badge-sample")).to_be_visible()  # the bundled guide is sample content
+    page.screenshot(path=shots / f"chat-citation-{size}.png")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('cite')"), "focus goes back to the marker"
+
+    page.get_by_role("button", name="转人工", exact=True).click()
+    expect(page.locator("#handoff-banner")).to_be_visible()
+    expect(page.get_by_role("button", name="已转人工")).to_be_disabled()
+
+
+def _staff_replies(page: Page, base: str, username: str, ticket: str, shots: Path, size: str) -> None:
+    page.goto(base + "/staff")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    item = page.locator(f'.ticket-btn[data-ticket="{ticket}"]')
+    expect(item).to_be_visible()
+    page.screenshot(path=shots / f"console-queue-{size}.png")
+    item.click()
+    page.get_by_role("button", name="认领", exact=True).click()
+    expect(page.locator(".t-claim")).to_contain_text("你 正在处理")
+    page.get_by_label("回复创业者").fill(REPLY)
+    page.get_by_role("button", name="发送给创业者").click()
+
+
+def _admin_tab(page: Page, shots: Path, size: str) -> None:
+    page.get_by_role("tab", name="知识库").click()
+    expect(page.locator(".doc").first).to_be_visible()
+    expect(page.locator("#docs-summary")).to_contain_text("共")
+    page.screenshot(path=shots / f"console-admin-{size}.png")
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_founder_to_staff_and_back(browser, server, web_runtime, artifacts, size):
+    errors: list[str] = []
+    founder = _page(browser, size, errors)
+    _founder_asks(founder, server.url, artifacts, size)
+    session = founder.evaluate("localStorage.getItem('rongchuang.session')")
+    ticket = web_runtime.store.open_handoff_for_session(session).id
+
+    staff = make_staff(web_runtime.store, "wang", admin=True, display_name="王老师")
+    console = _page(browser, size, errors)
+    _staff_replies(console, server.url, staff.username, ticket, artifacts, size)
+    reply = founder.locator(".msg-staff")
+    expect(reply).to_contain_text(REPLY, timeout=3_000)  # polled every 2 s
+    expect(reply).to_contain_text("王老师")
+    expect(founder.locator("#handoff-banner")).to_contain_text("正在处理")
+    founder.screenshot(path=artifacts / f"chat-staff-reply-{size}.png")
+    expect(console.locator(".t-staff").last).to_contain_text(REPLY)
+    console.screenshot(path=artifacts / f"console-ticket-{size}.png")
+    _admin_tab(console, artifacts, size)
+    assert not errors, errors
+
+
+def test_keyboard_only_founder_and_deleting_the_conversation(browser, server):
+    errors: list[str] = []
+    page = _page(browser, "phone", errors)
+    page.goto(server.url + "/")
+    box = page.get_by_label("输入你的问题")
+    box.focus()
+    box.type("刚起步能拿到哪些资金支持？")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg-assistant")).to_have_count(1)
+    expect(page.locator("#send-btn")).to_have_text("发送", timeout=20_000)
+    assert page.evaluate("localStorage.getItem('rongchuang.session')")
+
+    page.get_by_role("button", name="隐私").click()
+    expect(page.locator("#privacy-dialog")).to_contain_text("天自动删除")
+    page.get_by_role("button", name="删除我的对话").click()
+    page.get_by_role("button", name="确定删除（不可恢复）").click()
+    expect(page.locator("#privacy-status")).to_contain_text("已删除")
+    page.keyboard.press("Escape")
+    expect(page.locator(".msg")).to_have_count(0)
+    expect(page.get_by_role("heading", name="你好，我是蓉创助手")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('rongchuang.session')") is None
+    assert not errors, errors
+
+
+def test_profile_chip_correction_sends_a_plain_message(browser, server):
+    errors: list[str] = []
+    page = _page(browser, "desktop", errors)
+    page.goto(server.url + "/")
+    page.get_by_label("输入你的问题").fill("我们做无人机，适合去哪个园区？")
+    page.get_by_role("button", name="发送").click()
+    chip = page.locator("#profile-chips .chip", has_text="低空经济")
+    expect(chip).to_be_visible(timeout=20_000)
+    chip.click()
+    page.get_by_role("button", name="生物医药").click()
+    expect(page.locator(".msg-founder .bubble").last).to_have_text("我们的赛道是生物医药")
+    expect(page.locator("#profile-chips .chip", has_text="生物医药")).to_be_visible(timeout=20_000)
+    assert not errors, errors

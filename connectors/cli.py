@@ -347,6 +347,22 @@ def staff_add(
     )
 
 
+@app.command("eval")
+def eval_cmd(
+    dataset: Annotated[Path | None, typer.Option("--dataset", help="评测用例 JSONL；默认 eval/golden.jsonl")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（含逐条用例，可作下次的 --baseline）")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="写一个可离线打开的 HTML 报告")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="上次 --json 的输出，用来标出变差的指标")] = None,
+    compare_naive: Annotated[bool, typer.Option("--compare-naive", help="同一批用例跑一遍 naive LangChain 基线")] = False,
+) -> None:
+    """跑回答质量评测（检索、引用、句句有出处、推荐、转人工、拒答、抗注入、延迟）；未过门槛时退出码为 1。"""
+    from eval.command import run
+
+    code = run(_settings(), dataset, as_json=as_json, report=report, baseline=baseline,
+               compare_naive=compare_naive, echo=print, warn=err.print)
+    raise typer.Exit(code)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

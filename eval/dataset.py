@@ -30,6 +30,7 @@ class GoldenCase(BaseModel):
     expect_funds: list[str] = []
     lang: Literal["zh", "en"] = "zh"
     note: str = ""
+    source: str = ""  # where the case came from, e.g. "curated" for a staff correction
 
     @model_validator(mode="after")
     def _one_form(self) -> GoldenCase:

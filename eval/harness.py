@@ -1,0 +1,119 @@
+"""Drive a responder (the real Assistant, or the naive pipeline) through the golden set and score it.
+
+Each case gets its own session; multi-turn cases send their turns in order and the checks apply to
+the last reply. Retrieval is measured separately on standalone questions, with the same search the
+assistant uses."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Protocol
+
+from assistant.reply import Reply
+from assistant.settings import Settings
+from knowledge.index import KnowledgeIndex
+from knowledge.search import search
+
+from .dataset import KINDS, GoldenCase, load_cases
+from .metrics import CaseResult, aggregate, contains_any, score_reply
+
+log = logging.getLogger("rongchuang.eval")
+WARM_UP = "算力券是什么？"
+# query -> (label, what evidence is matched against) for the top 5; the second is the passage with its
+# document title and heading trail, as for citations ("算力券申领指南 > 需要准备的材料" is about 算力券).
+Retrieve = Callable[[str], list[tuple[str, str]]]
+
+
+class Responder(Protocol):
+    def respond(self, session_id: str | None, text: str) -> Reply: ...
+
+
+def index_retriever(index: KnowledgeIndex, k: int = 5) -> Retrieve:
+    """Our hybrid search, the same call the assistant makes."""
+
+    def retrieve(query: str) -> list[tuple[str, str]]:
+        hits = search(index, query, k=k)
+        out = []
+        for h in hits:
+            p = h.passage
+            out.append((f"{p.meta.title} · {p.section}", f"{p.meta.title}\n{p.section}\n{p.text}"))
+        return out
+
+    return retrieve
+
+
+def run_case(responder: Responder, retrieve: Retrieve | None, case: GoldenCase) -> CaseResult:
+    result = CaseResult(
+        id=case.id,
+        kind=case.kind,
+        lang=case.lang,
+        messages=case.messages,
+        handoff_expected=case.expect_handoff,
+    )
+    if retrieve and case.evidence and case.standalone:
+        result.retrieval_applies = True
+        top = retrieve(case.last)
+        result.retrieved = [label for label, _ in top]
+        result.rank = next(
+            (i for i, (_, text) in enumerate(top, 1) if contains_any(text, case.evidence)), None
+        )
+    session, reply = None, None
+    try:
+        for text in case.messages:
+            started = time.perf_counter()
+            reply = responder.respond(session, text)
+            result.latencies_ms.append(round((time.perf_counter() - started) * 1000, 1))
+            session = reply.session_id
+    except Exception as exc:  # a crash is a failed case, not a failed run
+        log.exception("case %s failed", case.id)
+        result.error = f"{type(exc).__name__}: {exc}"
+        return result
+    return score_reply(result, reply, case)
+
+
+def run_cases(
+    responder: Responder, retrieve: Retrieve | None, cases: list[GoldenCase], warm_up: bool = True
+) -> list[CaseResult]:
+    if warm_up:  # first-call costs (jieba, model pages) are not a founder's latency
+        responder.respond(None, WARM_UP)
+    return [run_case(responder, retrieve, c) for c in cases]
+
+
+def summarize(results: list[CaseResult], details: bool = True) -> dict:
+    """`{"n_cases", "metrics", "by_kind"}`, plus per-case details under "cases"."""
+    by_kind = {}
+    for kind in KINDS:
+        subset = [r for r in results if r.kind == kind]
+        if subset:
+            by_kind[kind] = {"n": len(subset), **aggregate(subset)}
+    out: dict = {"n_cases": len(results), "metrics": aggregate(results), "by_kind": by_kind}
+    if details:
+        out["cases"] = [asdict(r) | {"failed": r.failed()} for r in results]
+    return out
+
+
+@contextmanager
+def eval_runtime(settings: Settings) -> Iterator:
+    """The real Runtime on settings.data_dir's index (ingested if needed) and a throwaway SQLite store."""
+    from assistant.runtime import Runtime
+
+    with tempfile.TemporaryDirectory(prefix="rongchuang-eval-") as tmp:
+        db = f"sqlite:///{Path(tmp) / 'eval.sqlite3'}"
+        rt = Runtime.start(settings.model_copy(update={"database_url": db}))
+        try:
+            yield rt
+        finally:
+            rt.close()
+
+
+def run_eval(settings: Settings, dataset: Path | None = None) -> dict:
+    cases = load_cases(dataset)
+    with eval_runtime(settings) as rt:
+        results = run_cases(rt.assistant, index_retriever(rt.index), cases)
+    return summarize(results)

@@ -71,8 +71,15 @@ def ingest_rows(index: KnowledgeIndex, embedder, paths: list[Path], label: str) 
     embed_chars = sum(len(x) for x in texts)
     _, t_warm = timed(index.ingest, paths, prune=False)
     rows = [
-        [label, "cold (empty cache)", f"{t_cold:.1f}", f"{embed_chars / t_cold:,.0f}",
-         f"{cold.passages / t_cold:.1f}", f"{raw:,.0f}", f"{(embed_chars / t_cold) / raw:.2f}"],
+        [
+            label,
+            "cold (empty cache)",
+            f"{t_cold:.1f}",
+            f"{embed_chars / t_cold:,.0f}",
+            f"{cold.passages / t_cold:.1f}",
+            f"{raw:,.0f}",
+            f"{(embed_chars / t_cold) / raw:.2f}",
+        ],
         [label, "unchanged re-run", f"{t_warm:.2f}", "", "", "", f"{t_warm / t_cold:.3f} of cold"],
     ]
     return rows
@@ -104,8 +111,10 @@ def respond_rows(settings: Settings, index: KnowledgeIndex, questions: list[str]
         _, t = timed(bot.respond, None, q)
         respond.append(t * 1000)
     e50, r50 = statistics.median(embed), statistics.median(respond)
-    return [["embed the question", f"{e50:.1f}", f"{pct(embed, 0.95):.1f}", ""],
-            ["Assistant.respond (extractive)", f"{r50:.1f}", f"{pct(respond, 0.95):.1f}", f"{r50 / e50:.2f}×"]]
+    return [
+        ["embed the question", f"{e50:.1f}", f"{pct(embed, 0.95):.1f}", ""],
+        ["Assistant.respond (extractive)", f"{r50:.1f}", f"{pct(respond, 0.95):.1f}", f"{r50 / e50:.2f}×"],
+    ]
 
 
 def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
@@ -127,13 +136,20 @@ def main(argv: list[str] | None = None) -> None:
     embedder = make_embedder("e5")
     index = KnowledgeIndex(work, embedder)
     laws = laws_slice(args.laws_bytes)
-    console.print(f"[bold]蓉创助手 bench[/bold] {date.today()} · {platform.machine()} · "
-                  f"{_cpu()} · laws slice: {len(laws)} files, {sum(p.stat().st_size for p in laws):,} bytes")
+    console.print(
+        f"[bold]蓉创助手 bench[/bold] {date.today()} · {platform.machine()} · "
+        f"{_cpu()} · laws slice: {len(laws)} files, {sum(p.stat().st_size for p in laws):,} bytes"
+    )
     results: dict = {}
     rows = ingest_rows(index, embedder, expand([bundled_kb()]), "bundled KB")
     rows += ingest_rows(index, embedder, laws, f"laws ({len(laws)} files)")
-    console.print(table("Ingest", ["corpus", "run", "seconds", "chars/s", "passages/s", "raw embedder chars/s",
-                                   "pipeline / raw"], rows))
+    console.print(
+        table(
+            "Ingest",
+            ["corpus", "run", "seconds", "chars/s", "passages/s", "raw embedder chars/s", "pipeline / raw"],
+            rows,
+        )
+    )
     results["ingest"] = rows
     cases = load_cases()
     questions = [c.question for c in cases]
@@ -145,9 +161,23 @@ def main(argv: list[str] | None = None) -> None:
         r = evaluate(index, cases, mode)
         rows.append([f"ours, {mode}", f"{r['hit@1']:.3f}", f"{r['hit@5']:.3f}", f"{r['mrr']:.3f}"])
     if not args.skip_naive:
+        r = evaluate(index, cases, "hybrid", evidence_only=True)
+        rows.append(
+            [
+                "ours, hybrid, evidence phrase only",
+                f"{r['hit@1']:.3f}",
+                f"{r['hit@5']:.3f}",
+                f"{r['mrr']:.3f}",
+            ]
+        )
         rows.append(_naive_row(work, [bundled_kb(), *laws], cases))
-    console.print(table(f"Retrieval: {len(cases)} founder questions, bundled KB + {len(laws)} law files as "
-                        "distractors", ["pipeline", "hit@1", "hit@5", "MRR"], rows))
+    console.print(
+        table(
+            f"Retrieval: {len(cases)} founder questions, bundled KB + {len(laws)} law files as distractors",
+            ["pipeline", "hit@1", "hit@5", "MRR"],
+            rows,
+        )
+    )
     results["retrieval"] = rows
     rows = respond_rows(settings, index, questions)
     console.print(table("Assistant latency (ms)", ["what", "p50", "p95", "respond / embed"], rows))
@@ -165,7 +195,12 @@ def _naive_row(work: Path, roots: list[Path], cases) -> list[str]:
     naive = NaivePipeline(work / "naive", make_embedder("e5"))
     naive.build(expand(roots))
     r = naive.evaluate(cases)
-    return ["naive LangChain (500/50 splitter + Chroma)", f"{r['hit@1']:.3f}", f"{r['hit@5']:.3f}", f"{r['mrr']:.3f}"]
+    return [
+        "naive LangChain (500/50 splitter + Chroma)",
+        f"{r['hit@1']:.3f}",
+        f"{r['hit@5']:.3f}",
+        f"{r['mrr']:.3f}",
+    ]
 
 
 def _web(work: Path):

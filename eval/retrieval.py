@@ -34,15 +34,17 @@ def load_cases(path: Path | None = None) -> list[Case]:
     return [Case(**json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
-def is_hit(case: Case, hit: Hit) -> bool:
+def is_hit(case: Case, hit: Hit, evidence_only: bool = False) -> bool:
     p = hit.passage
     if any(e in p.text for e in case.evidence):
         return True
+    if evidence_only:  # the naive baseline has no sections: compare like with like
+        return False
     return p.doc_id == case.doc_id and bool(case.section) and case.section in p.section
 
 
-def rank_of(case: Case, hits: list[Hit]) -> int | None:
-    return next((i for i, h in enumerate(hits, 1) if is_hit(case, h)), None)
+def rank_of(case: Case, hits: list[Hit], evidence_only: bool = False) -> int | None:
+    return next((i for i, h in enumerate(hits, 1) if is_hit(case, h, evidence_only)), None)
 
 
 def summarize_ranks(ranks: list[int | None]) -> dict[str, float]:
@@ -55,8 +57,10 @@ def summarize_ranks(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def evaluate(index: KnowledgeIndex, cases: list[Case], mode: Mode = "hybrid", k: int = 5) -> dict:
-    ranks = [rank_of(c, search(index, c.question, k=k, mode=mode)) for c in cases]
+def evaluate(
+    index: KnowledgeIndex, cases: list[Case], mode: Mode = "hybrid", k: int = 5, evidence_only: bool = False
+) -> dict:
+    ranks = [rank_of(c, search(index, c.question, k=k, mode=mode), evidence_only) for c in cases]
     return {
         "n": len(cases),
         **summarize_ranks(ranks),

@@ -25,8 +25,15 @@ def golden_run(kb_index, catalog, tmp_path_factory):
         yield summarize(run_cases(bot, index_retriever(kb_index), load_cases()))
 
 
-def test_golden_set_passes_the_gate(golden_run):
+def test_golden_set_passes_the_gate(golden_run, artifacts):
+    from eval.report import render
+
     failures = check(golden_run["metrics"], load_thresholds())
+    run = golden_run | {
+        "gate": {"passed": not failures, "failures": failures, "thresholds": load_thresholds()}
+    }
+    (artifacts / "eval-golden.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    (artifacts / "eval-golden.html").write_text(render(run), encoding="utf-8")  # the drill-down when it fails
     failing = {c["id"]: c["failed"] for c in golden_run["cases"] if c["failed"]}
     assert not failures, f"{failures}\nmetrics: {golden_run['metrics']}\nfailing cases: {failing}"
 

@@ -105,7 +105,8 @@ def eval_runtime(settings: Settings) -> Iterator:
 
     with tempfile.TemporaryDirectory(prefix="rongchuang-eval-") as tmp:
         db = f"sqlite:///{Path(tmp) / 'eval.sqlite3'}"
-        rt = Runtime.start(settings.model_copy(update={"database_url": db}))
+        # A new Settings, not model_copy: db_url is a cached property and a copy would keep the real store.
+        rt = Runtime.start(Settings(**{**settings.model_dump(), "database_url": db}))
         try:
             yield rt
         finally:

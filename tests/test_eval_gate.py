@@ -81,3 +81,14 @@ def test_the_gate_trips_on_a_failing_dataset(kb_index, tmp_path, monkeypatch):
     run = CliRunner().invoke(app, ["eval", "--dataset", str(dataset)])
     assert run.exit_code == 1
     assert "handoff_recall" in run.stderr
+
+
+def test_the_eval_never_writes_to_the_real_store(kb_index):
+    from assistant.settings import Settings
+    from eval.harness import eval_runtime
+
+    settings = Settings(data_dir=kb_index.data_dir)
+    real = settings.db_url  # read first: a cached value must not leak into the eval's settings
+    with eval_runtime(settings) as rt:
+        assert rt.settings.db_url != real and "rongchuang-eval-" in rt.settings.db_url
+        assert rt.assistant.respond(None, "算力券是什么？").citations

@@ -41,8 +41,16 @@ def to_citation(p: Passage, n: int, score: float, today: date) -> Citation:
     m = p.meta
     expired = bool(m.superseded_by or (m.effective_to and m.effective_to < today))
     return Citation(
-        n=n, doc_id=p.doc_id, title=m.title, doc_number=m.doc_number, section=p.section, kind=m.kind,
-        sample=m.sample, text=p.text, score=round(min(max(score, 0.0), 1.0), 4), region=m.region,
+        n=n,
+        doc_id=p.doc_id,
+        title=m.title,
+        doc_number=m.doc_number,
+        section=p.section,
+        kind=m.kind,
+        sample=m.sample,
+        text=p.text,
+        score=round(min(max(score, 0.0), 1.0), 4),
+        region=m.region,
         expired=expired,
     )
 
@@ -70,6 +78,32 @@ def caveats(cits: list[Citation], metas: dict[str, Passage], ph: Phrases) -> lis
 def _region_name(region: str) -> str:
     if region.endswith(("市", "省", "区", "县")):
         return region
-    return region + ("省" if region in {"江西", "广东", "浙江", "江苏", "湖北", "湖南", "河南", "河北", "山东",
-                                      "福建", "安徽", "陕西", "云南", "贵州", "甘肃", "山西", "辽宁", "吉林",
-                                      "黑龙江", "海南", "青海", "台湾"} else "市")
+    return region + (
+        "省"
+        if region
+        in {
+            "江西",
+            "广东",
+            "浙江",
+            "江苏",
+            "湖北",
+            "湖南",
+            "河南",
+            "河北",
+            "山东",
+            "福建",
+            "安徽",
+            "陕西",
+            "云南",
+            "贵州",
+            "甘肃",
+            "山西",
+            "辽宁",
+            "吉林",
+            "黑龙江",
+            "海南",
+            "青海",
+            "台湾",
+        }
+        else "市"
+    )

@@ -11,15 +11,24 @@ from .route import track_matches
 
 ASK = {
     "zh": {
-        "registered_in_chengdu": "公司是否已在成都注册", "stage": "公司现在处于哪个阶段",
-        "track": "你们做的是哪个方向", "team_size": "团队有几个人", "first_time": "是不是第一次创业",
-        "has_ip": "有没有专利等知识产权", "university": "团队来自哪所高校", "district": "公司在成都哪个区",
+        "registered_in_chengdu": "公司是否已在成都注册",
+        "stage": "公司现在处于哪个阶段",
+        "track": "你们做的是哪个方向",
+        "team_size": "团队有几个人",
+        "first_time": "是不是第一次创业",
+        "has_ip": "有没有专利等知识产权",
+        "university": "团队来自哪所高校",
+        "district": "公司在成都哪个区",
     },
     "en": {
-        "registered_in_chengdu": "whether the company is registered in Chengdu", "stage": "your stage",
-        "track": "what field you work in", "team_size": "how many people are on the team",
-        "first_time": "whether this is your first company", "has_ip": "whether you hold patents or other IP",
-        "university": "which university the team comes from", "district": "which district you are in",
+        "registered_in_chengdu": "whether the company is registered in Chengdu",
+        "stage": "your stage",
+        "track": "what field you work in",
+        "team_size": "how many people are on the team",
+        "first_time": "whether this is your first company",
+        "has_ip": "whether you hold patents or other IP",
+        "university": "which university the team comes from",
+        "district": "which district you are in",
     },
 }
 
@@ -41,7 +50,9 @@ def check(c: Condition, p: Profile) -> str:
     return "met" if ok else "not_met"
 
 
-def walk(guide: Guide, profile: Profile, hit: Hit | None, lang: str) -> tuple[list[EligibilityCheck], list[str]]:
+def walk(
+    guide: Guide, profile: Profile, hit: Hit | None, lang: str
+) -> tuple[list[EligibilityCheck], list[str]]:
     """Each condition's status, and the questions that would settle the unknown checkable ones."""
     checks, ask = [], []
     for c in guide.eligibility:

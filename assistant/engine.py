@@ -37,7 +37,20 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger("rongchuang.assistant")
-HOW_TO = ("怎么申请", "如何申请", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "申请", "办理", "how", "apply")
+HOW_TO = (
+    "怎么申请",
+    "如何申请",
+    "怎么办",
+    "流程",
+    "材料",
+    "在哪",
+    "哪里办",
+    "去哪",
+    "申请",
+    "办理",
+    "how",
+    "apply",
+)
 GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
 CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 OTHER_REGION_PENALTY = 0.8
@@ -45,7 +58,10 @@ FOCUS = (  # what a how-to question asks for → the guide section that answers 
     (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
     (("条件", "资格", "谁可以", "符合", "eligib"), "谁可以申请"),
     (("在哪", "哪里办", "地址", "电话", "找谁", "联系", "多久", "时限", "where", "contact"), "在哪里办"),
-    (("怎么申请", "如何申请", "流程", "步骤", "怎么办理", "怎么弄", "how do i apply", "how to apply"), "办理流程"),
+    (
+        ("怎么申请", "如何申请", "流程", "步骤", "怎么办理", "怎么弄", "how do i apply", "how to apply"),
+        "办理流程",
+    ),
 )
 
 
@@ -89,8 +105,14 @@ class Turn:
 
 
 class Assistant:
-    def __init__(self, index: KnowledgeIndex, catalog: Catalog, store: Store, settings: Settings | None = None,
-                 composer: Composer | None = None) -> None:
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        catalog: Catalog,
+        store: Store,
+        settings: Settings | None = None,
+        composer: Composer | None = None,
+    ) -> None:
         self.index = index
         self.catalog = catalog
         self.store = store
@@ -112,16 +134,27 @@ class Assistant:
         text = self._validate(text)
         sess = self.store.get_or_create_session(session_id, channel=channel)
         started = time.perf_counter()
-        turn = Turn(sess.id, text, und.detect_language(text), Profile(**(sess.profile or {})),
-                    TurnState.load(sess.state))
+        turn = Turn(
+            sess.id,
+            text,
+            und.detect_language(text),
+            Profile(**(sess.profile or {})),
+            TurnState.load(sess.state),
+        )
         turn.profile, changed = und.extract_profile(text, turn.profile)
         self.store.add_message(sess.id, "founder", text)
         reply = self._turn(turn, changed)
         self.store.save_profile(sess.id, reply.profile.model_dump())
         self.store.save_state(sess.id, turn.state.dump())
         self.store.add_message(sess.id, "assistant", reply.answer, payload=reply.model_dump(mode="json"))
-        log.info("turn %s intent=%s conf=%.2f %.0fms q=%s", sess.id, reply.intent, reply.confidence,
-                 (time.perf_counter() - started) * 1000, mask_pii(text)[:80])
+        log.info(
+            "turn %s intent=%s conf=%.2f %.0fms q=%s",
+            sess.id,
+            reply.intent,
+            reply.confidence,
+            (time.perf_counter() - started) * 1000,
+            mask_pii(text)[:80],
+        )
         return reply
 
     def request_handoff(self, session_id: str, reason: str = "user_request") -> Reply:
@@ -140,7 +173,9 @@ class Assistant:
         if len(text) > self.settings.max_message_chars:
             raise MessageError(
                 f"消息太长了（{len(text)} 字），请控制在 {self.settings.max_message_chars} 字以内，"
-                "或者分几次问。", status=413)
+                "或者分几次问。",
+                status=413,
+            )
         return text
 
     def _turn(self, t: Turn, changed: list[str]) -> Reply:
@@ -150,8 +185,10 @@ class Assistant:
         followup = und.is_followup(t.text) and t.state.has_context
         t.intent = und.classify_intent(t.text, t.profile, has_context=t.state.has_context)
         signals = Signals(
-            explicit_request=t.intent == "handoff", complaint=t.intent == "complaint",
-            eligibility_ruling=und.is_eligibility_ruling_request(t.text), sensitive=und.is_sensitive(t.text),
+            explicit_request=t.intent == "handoff",
+            complaint=t.intent == "complaint",
+            eligibility_ruling=und.is_eligibility_ruling_request(t.text),
+            sensitive=und.is_sensitive(t.text),
         )
         if reason := decide(signals):
             return self._handoff(t, reason, und.topic_terms(t.text))
@@ -183,10 +220,13 @@ class Assistant:
             hits = self._search(query, kinds=("policy",)) or self._search(query)
         else:
             hits = self._search(query)
-        conf = retrieval_confidence(hits, " ".join(topics) if t.lang == "en" and topics else query, self.index.idf)
+        conf = retrieval_confidence(
+            hits, " ".join(topics) if t.lang == "en" and topics else query, self.index.idf
+        )
         guide = self._guide_for(hits, topics, followup and t.state.guide)
-        req = ComposeRequest(question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf,
-                             profile=t.profile)
+        req = ComposeRequest(
+            question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf, profile=t.profile
+        )
         if not followup:
             t.state.guide = guide.id if guide else None
         if guide:
@@ -197,7 +237,9 @@ class Assistant:
                 req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
             req.next_steps = self._next_steps(guide, hits, query)
             if any(w in t.text for w in CONDITIONS):
-                req.eligibility, req.ask = walk(guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang)
+                req.eligibility, req.ask = walk(
+                    guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang
+                )
         composed = self._compose(req)
         if not followup and conf >= 0.3:
             t.state.subject = t.text
@@ -216,8 +258,9 @@ class Assistant:
     def _profile_update(self, t: Turn) -> Reply:
         """A message that only tells us about the team: confirm, and route if we can."""
         ph = phrases(t.lang)
-        reply = self._reply(t, ph.get("profile_updated", profile=und.summarize_profile(t.profile)),
-                            "policy_question", 0.9)
+        reply = self._reply(
+            t, ph.get("profile_updated", profile=und.summarize_profile(t.profile)), "policy_question", 0.9
+        )
         if t.profile.track:
             reply.intent = "park_routing"
             self._attach_routes(t, reply, funds=False)
@@ -264,7 +307,11 @@ class Assistant:
         """All passages of the guide section the question asks for (a long one is cut in several)."""
         for cues, section in FOCUS:
             if any(c in text.lower() for c in cues):
-                return [Hit(passage=p, score=1.0) for p in self.index.passages_of(guide.id) if section in p.section]
+                return [
+                    Hit(passage=p, score=1.0)
+                    for p in self.index.passages_of(guide.id)
+                    if section in p.section
+                ]
         return []
 
     def _next_steps(self, guide: Guide, hits: list[Hit], query: str) -> list[Hit]:
@@ -280,9 +327,17 @@ class Assistant:
         if not found:
             return None
         ph = phrases(t.lang)
-        cit = Citation(n=1, doc_id=f"curated-{found.id}", title="服务中心答复", doc_number=None,
-                       section=f"{found.center_name} {found.created_at:%Y-%m-%d}", kind="curated",
-                       sample=False, text=found.answer, score=1.0)
+        cit = Citation(
+            n=1,
+            doc_id=f"curated-{found.id}",
+            title="服务中心答复",
+            doc_number=None,
+            section=f"{found.center_name} {found.created_at:%Y-%m-%d}",
+            kind="curated",
+            sample=False,
+            text=found.answer,
+            score=1.0,
+        )
         answer = f"{ph.get('curated_lead')}\n{found.answer}[1]"
         return self._reply(t, answer, "policy_question", 0.95, [cit])
 
@@ -346,8 +401,14 @@ class Assistant:
         citations = _last_citations(history)
         summary = _summary(t, history, reason)
         ticket = self.store.create_handoff(
-            t.session_id, reason=reason, summary=summary, profile=t.profile.model_dump(), transcript=None,
-            citations=citations, center=cdict, priority=PRIORITY[reason],
+            t.session_id,
+            reason=reason,
+            summary=summary,
+            profile=t.profile.model_dump(),
+            transcript=None,
+            citations=citations,
+            center=cdict,
+            priority=PRIORITY[reason],
         )
         key = PHRASE[reason]
         values = {"center": cdict["name"], "ticket": ticket.id}
@@ -357,17 +418,27 @@ class Assistant:
         reply.handoff = Handoff(id=ticket.id, reason=reason, center=cdict, status=ticket.status)
         return reply
 
-    def _reply(self, t: Turn, answer: str, intent: str, confidence: float,
-               citations: list[Citation] | None = None) -> Reply:
-        return Reply(session_id=t.session_id, answer=answer, citations=citations or [], intent=intent,
-                     profile=t.profile, confidence=round(min(max(confidence, 0.0), 1.0), 3), mode="extractive")
+    def _reply(
+        self, t: Turn, answer: str, intent: str, confidence: float, citations: list[Citation] | None = None
+    ) -> Reply:
+        return Reply(
+            session_id=t.session_id,
+            answer=answer,
+            citations=citations or [],
+            intent=intent,
+            profile=t.profile,
+            confidence=round(min(max(confidence, 0.0), 1.0), 3),
+            mode="extractive",
+        )
 
 
-_QUESTION = re.compile(r"[？?吗呢么]|什么|怎么|哪|如何|多少|能不能|可不可以|有没有|是否|how|what|which|can ", re.I)
+_QUESTION = re.compile(
+    r"[？?吗呢么]|什么|怎么|哪|如何|多少|能不能|可不可以|有没有|是否|how|what|which|can ", re.I
+)
 
 
 def is_statement(text: str) -> bool:
-    """"我们不是做AI的，是做生物医药": tells us about the team, asks nothing."""
+    """ "我们不是做AI的，是做生物医药": tells us about the team, asks nothing."""
     return not _QUESTION.search(text)
 
 
@@ -383,10 +454,17 @@ def _smalltalk_key(text: str) -> str:
 def _passage_from(c: Citation) -> Passage:
     from knowledge.types import DocMeta
 
-    meta = DocMeta(doc_id=c.doc_id, kind=c.kind, title=c.title, doc_number=c.doc_number, region=c.region,
-                   sample=c.sample)
-    return Passage(passage_id=f"{c.doc_id}@{c.section}@{c.n}", doc_id=c.doc_id, seq=0, section=c.section,
-                   text=c.text, meta=meta)
+    meta = DocMeta(
+        doc_id=c.doc_id, kind=c.kind, title=c.title, doc_number=c.doc_number, region=c.region, sample=c.sample
+    )
+    return Passage(
+        passage_id=f"{c.doc_id}@{c.section}@{c.n}",
+        doc_id=c.doc_id,
+        seq=0,
+        section=c.section,
+        text=c.text,
+        meta=meta,
+    )
 
 
 def _last_citations(history) -> list[dict]:

@@ -10,8 +10,11 @@ from .reply import Profile
 
 PRIORITY = {"complaint": 1, "sensitive": 1, "user_request": 2, "eligibility": 2, "low_confidence": 3}
 PHRASE = {
-    "user_request": "handoff_created", "complaint": "handoff_complaint", "eligibility": "handoff_eligibility",
-    "sensitive": "handoff_sensitive", "low_confidence": "handoff_low_confidence",
+    "user_request": "handoff_created",
+    "complaint": "handoff_complaint",
+    "eligibility": "handoff_eligibility",
+    "sensitive": "handoff_sensitive",
+    "low_confidence": "handoff_low_confidence",
 }
 LOW_CONFIDENCE_STREAK = 2
 DEFAULT_CENTER_NAME = "成都市民营经济发展促进中心"
@@ -44,8 +47,9 @@ def decide(s: Signals) -> str | None:
     return None
 
 
-def suggest_center(catalog: Catalog, profile: Profile, topics: list[str], park_ids: list[str],
-                   text: str = "") -> Center | None:
+def suggest_center(
+    catalog: Catalog, profile: Profile, topics: list[str], park_ids: list[str], text: str = ""
+) -> Center | None:
     """By park first (the park the founder is talking about), then topic, then district, then the
     city's 民营经济发展促进中心."""
     for pid in park_ids:

@@ -9,8 +9,14 @@ from knowledge.catalog import STAGE_NAMES, Catalog, Fund, Park, PolicyItem
 from .reply import Profile
 
 NEED_NAMES = {
-    "space": "场地", "funding": "资金", "talent": "人才", "compute": "算力", "ip": "知识产权",
-    "scenarios": "应用场景", "market": "市场", "certification": "资质认证",
+    "space": "场地",
+    "funding": "资金",
+    "talent": "人才",
+    "compute": "算力",
+    "ip": "知识产权",
+    "scenarios": "应用场景",
+    "market": "市场",
+    "certification": "资质认证",
 }
 
 

@@ -19,8 +19,9 @@ def _hit(index: KnowledgeIndex, doc_id: str, needle: str) -> Hit | None:
     return None
 
 
-def park_lines(matches: list[ParkMatch], index: KnowledgeIndex, cites: CitationList, profile: Profile
-               ) -> tuple[str, list[Recommendation]]:
+def park_lines(
+    matches: list[ParkMatch], index: KnowledgeIndex, cites: CitationList, profile: Profile
+) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
     for m in matches:
         parts, nums = [], []
@@ -34,20 +35,30 @@ def park_lines(matches: list[ParkMatch], index: KnowledgeIndex, cites: CitationL
         for item in m.items[:2]:
             item_hit = _hit(index, m.park.id, item.title)
             if item_hit:
-                sents = [s for s in body_sentences(item_hit) if item.title not in s][:1] or body_sentences(item_hit)[:1]
+                sents = [s for s in body_sentences(item_hit) if item.title not in s][:1] or body_sentences(
+                    item_hit
+                )[:1]
                 if sents:
                     marker = cites.mark(item_hit)
                     parts.append(sents[0] + marker)
                     nums.append(int(marker[1:-1]))
         if parts:
             lines.append("".join(parts))
-        cards.append(Recommendation(id=m.park.id, name=m.park.name, reason="；".join(m.reasons),
-                                    citations=sorted(set(nums)), sample=m.park.sample))
+        cards.append(
+            Recommendation(
+                id=m.park.id,
+                name=m.park.name,
+                reason="；".join(m.reasons),
+                citations=sorted(set(nums)),
+                sample=m.park.sample,
+            )
+        )
     return "\n".join(lines), cards
 
 
-def fund_lines(matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList
-               ) -> tuple[str, list[Recommendation]]:
+def fund_lines(
+    matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList
+) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
     for m in matches:
         hit = _hit(index, m.fund.id, "是什么")
@@ -58,6 +69,13 @@ def fund_lines(matches: list[FundMatch], index: KnowledgeIndex, cites: CitationL
                 marker = cites.mark(hit)
                 lines.append("".join(s + marker for s in sents))
                 nums.append(int(marker[1:-1]))
-        cards.append(Recommendation(id=m.fund.id, name=m.fund.name, reason="；".join(m.reasons),
-                                    citations=nums, sample=m.fund.sample))
+        cards.append(
+            Recommendation(
+                id=m.fund.id,
+                name=m.fund.name,
+                reason="；".join(m.reasons),
+                citations=nums,
+                sample=m.fund.sample,
+            )
+        )
     return "\n".join(lines), cards

@@ -34,8 +34,13 @@ class LogProgress(Progress):
     def file_done(self, source: str) -> None:
         self.done_files += 1
         if self.done_files % 10 == 0 or self.done_files == self.files:
-            log.info("索引进度：%d/%d 个文件，%d/%d 段", self.done_files, self.files, self.done_passages,
-                     self.passages)
+            log.info(
+                "索引进度：%d/%d 个文件，%d/%d 段",
+                self.done_files,
+                self.files,
+                self.done_passages,
+                self.passages,
+            )
 
     def passages_done(self, n: int) -> None:
         self.done_passages += n
@@ -50,8 +55,9 @@ class Runtime:
     assistant: Assistant
 
     @classmethod
-    def start(cls, settings: Settings | None = None, *, ensure_index: bool = True,
-              composer: Composer | None = None) -> Runtime:
+    def start(
+        cls, settings: Settings | None = None, *, ensure_index: bool = True, composer: Composer | None = None
+    ) -> Runtime:
         settings = settings or Settings()
         index = build_index(settings)
         if ensure_index:

@@ -13,7 +13,9 @@ from .settings import Settings, bundled_kb
 
 def build_index(settings: Settings) -> KnowledgeIndex:
     embedder = make_embedder(
-        settings.embedder, base_url=settings.embed_base_url, model=settings.embed_model,
+        settings.embedder,
+        base_url=settings.embed_base_url,
+        model=settings.embed_model,
         api_key=settings.embed_api_key,
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,9 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key.startswith("dev-"):
             raise ConfigError("生产环境必须设置 RONGCHUANG_SECRET_KEY（一串足够长的随机字符）")
         if self.embedder == "openai" and not (self.embed_base_url and self.embed_model):
-            raise ConfigError("RONGCHUANG_EMBEDDER=openai 时需要设置 RONGCHUANG_EMBED_BASE_URL 和 RONGCHUANG_EMBED_MODEL")
+            raise ConfigError(
+                "RONGCHUANG_EMBEDDER=openai 时需要设置 RONGCHUANG_EMBED_BASE_URL 和 RONGCHUANG_EMBED_MODEL"
+            )
         if bool(self.llm_base_url) != bool(self.llm_model):
             raise ConfigError("LLM 模式需要同时设置 RONGCHUANG_LLM_BASE_URL 和 RONGCHUANG_LLM_MODEL")
         return self

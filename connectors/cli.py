@@ -16,8 +16,11 @@ from knowledge.errors import RongchuangError
 from knowledge.search import Filters, search
 from knowledge.types import KINDS
 
-app = typer.Typer(help="蓉创助手：成都创业政策问答、园区和基金推荐、转人工。", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="蓉创助手：成都创业政策问答、园区和基金推荐、转人工。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 kb_app = typer.Typer(help="查看和管理知识库里的文件。", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 staff_app = typer.Typer(help="管理服务中心工作人员账号。", no_args_is_help=True)
@@ -80,8 +83,12 @@ def _kinds(kind: list[str] | None) -> tuple[str, ...]:
 def search_cmd(
     query: Annotated[str, typer.Argument(help="要搜的问题；写 - 则从标准输入每行读一个")],
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="返回几段")] = 5,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="只搜某类：policy、park、guide、fund、center …")] = None,
-    region: Annotated[list[str] | None, typer.Option("--region", help="只搜某地区：成都、四川、national …")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="只搜某类：policy、park、guide、fund、center …")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", help="只搜某地区：成都、四川、national …")
+    ] = None,
     include_expired: Annotated[bool, typer.Option("--include-expired", help="也搜已失效的文件")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
@@ -106,9 +113,16 @@ def search_cmd(
 def _hit_json(h) -> dict:
     p = h.passage
     return {
-        "text": p.text, "title": p.meta.title, "section": p.section, "doc_id": p.doc_id,
-        "passage_id": p.passage_id, "doc_number": p.meta.doc_number, "kind": p.meta.kind,
-        "region": p.meta.region, "sample": p.meta.sample, "score": h.score,
+        "text": p.text,
+        "title": p.meta.title,
+        "section": p.section,
+        "doc_id": p.doc_id,
+        "passage_id": p.passage_id,
+        "doc_number": p.meta.doc_number,
+        "kind": p.meta.kind,
+        "region": p.meta.region,
+        "sample": p.meta.sample,
+        "score": h.score,
     }
 
 
@@ -133,17 +147,32 @@ def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     index = _index(_settings())
     docs = index.documents()
     if as_json:
-        print(json.dumps([{**d.meta.model_dump(mode="json"), "passages": d.passages} for d in docs],
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                [{**d.meta.model_dump(mode="json"), "passages": d.passages} for d in docs], ensure_ascii=False
+            )
+        )
         return
     table = Table("doc_id", "类型", "标题", "文号", "地区", "有效期", "段数", "示例")
     for d in docs:
         m = d.meta
-        valid = f"{m.effective_from or ''}–{m.effective_to or ''}" if (m.effective_from or m.effective_to) else "—"
+        valid = (
+            f"{m.effective_from or ''}–{m.effective_to or ''}"
+            if (m.effective_from or m.effective_to)
+            else "—"
+        )
         if m.superseded_by:
             valid += f"（已被 {m.superseded_by} 取代）"
-        table.add_row(m.doc_id, m.kind, m.title, m.doc_number or "", m.region, valid, str(d.passages),
-                      "是" if m.sample else "")
+        table.add_row(
+            m.doc_id,
+            m.kind,
+            m.title,
+            m.doc_number or "",
+            m.region,
+            valid,
+            str(d.passages),
+            "是" if m.sample else "",
+        )
     out.print(table)
     out.print(f"共 {len(docs)} 个文件，{index.count()} 段。")
 
@@ -218,8 +247,11 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="接着�
         if not text:
             continue
         try:
-            reply = (rt.assistant.request_handoff(session) if text == "/human" and session
-                     else rt.assistant.respond(session, text, channel="cli"))
+            reply = (
+                rt.assistant.request_handoff(session)
+                if text == "/human" and session
+                else rt.assistant.respond(session, text, channel="cli")
+            )
         except MessageError as exc:
             err.print(f"[red]{exc}[/red]")
             continue
@@ -228,7 +260,9 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="接着�
 
 
 @app.command()
-def purge(days: Annotated[int | None, typer.Option("--days", help="默认取 RONGCHUANG_RETENTION_DAYS")] = None) -> None:
+def purge(
+    days: Annotated[int | None, typer.Option("--days", help="默认取 RONGCHUANG_RETENTION_DAYS")] = None,
+) -> None:
     """删除超过保存期限、没有再活动的对话（也在每次启动时自动执行）。"""
     from assistant.store import Store
 
@@ -349,17 +383,33 @@ def staff_add(
 
 @app.command("eval")
 def eval_cmd(
-    dataset: Annotated[Path | None, typer.Option("--dataset", help="评测用例 JSONL；默认 eval/golden.jsonl")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（含逐条用例，可作下次的 --baseline）")] = False,
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="评测用例 JSONL；默认 eval/golden.jsonl")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出 JSON（含逐条用例，可作下次的 --baseline）")
+    ] = False,
     report: Annotated[Path | None, typer.Option("--report", help="写一个可离线打开的 HTML 报告")] = None,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="上次 --json 的输出，用来标出变差的指标")] = None,
-    compare_naive: Annotated[bool, typer.Option("--compare-naive", help="同一批用例跑一遍 naive LangChain 基线")] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="上次 --json 的输出，用来标出变差的指标")
+    ] = None,
+    compare_naive: Annotated[
+        bool, typer.Option("--compare-naive", help="同一批用例跑一遍 naive LangChain 基线")
+    ] = False,
 ) -> None:
     """跑回答质量评测（检索、引用、句句有出处、推荐、转人工、拒答、抗注入、延迟）；未过门槛时退出码为 1。"""
     from eval.command import run
 
-    code = run(_settings(), dataset, as_json=as_json, report=report, baseline=baseline,
-               compare_naive=compare_naive, echo=print, warn=err.print)
+    code = run(
+        _settings(),
+        dataset,
+        as_json=as_json,
+        report=report,
+        baseline=baseline,
+        compare_naive=compare_naive,
+        echo=print,
+        warn=err.print,
+    )
     raise typer.Exit(code)
 
 

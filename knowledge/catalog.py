@@ -157,22 +157,36 @@ def parse_yaml(path: Path) -> Park | Guide | FundCatalog | CenterCatalog:
     if not isinstance(raw, dict) or not raw:
         raise IngestError(str(path), "YAML 文件为空或不是键值结构", "请参考 knowledge/data 下的示例文件")
     if raw.get("kind") not in ("park", "guide", "fund", "center"):
-        raise IngestError(str(path), f"不认识的 kind：{raw.get('kind')!r}", "kind 应为 park、guide、fund 或 center",
-                          field="kind")
+        raise IngestError(
+            str(path),
+            f"不认识的 kind：{raw.get('kind')!r}",
+            "kind 应为 park、guide、fund 或 center",
+            field="kind",
+        )
     try:
         return _adapter.validate_python(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"][1:]) or "?"
-        raise IngestError(str(path), f"字段不合法：{err['msg']}", "请按 README 中的字段说明修改",
-                          field=loc) from exc
+        raise IngestError(
+            str(path), f"字段不合法：{err['msg']}", "请按 README 中的字段说明修改", field=loc
+        ) from exc
 
 
 def _meta(head: Header, kind: str, doc_id: str, title: str, source: str, sample: bool) -> DocMeta:
     return DocMeta(
-        doc_id=doc_id, kind=kind, title=title, doc_number=head.doc_number, issuer=head.issuer,
-        date=head.date, region=head.region, effective_from=head.effective_from,
-        effective_to=head.effective_to, superseded_by=head.superseded_by, source=source, sample=sample,
+        doc_id=doc_id,
+        kind=kind,
+        title=title,
+        doc_number=head.doc_number,
+        issuer=head.issuer,
+        date=head.date,
+        region=head.region,
+        effective_from=head.effective_from,
+        effective_to=head.effective_to,
+        superseded_by=head.superseded_by,
+        source=source,
+        sample=sample,
     )
 
 
@@ -194,7 +208,9 @@ def _sections(parts: list[tuple[str, str]]) -> str:
 
 
 def render_park(p: Park, source: str) -> Document:
-    items = "\n".join(f"（{_cn(i + 1)}）{it.title}\n{_sentence(it.text)}" for i, it in enumerate(p.policy_items))
+    items = "\n".join(
+        f"（{_cn(i + 1)}）{it.title}\n{_sentence(it.text)}" for i, it in enumerate(p.policy_items)
+    )
     overview = [SAMPLE_LINE] if p.sample else []
     overview += [
         f"{p.name}位于{p.district}，地址：{p.address}。",
@@ -204,12 +220,14 @@ def render_park(p: Park, source: str) -> Document:
     ]
     if p.universities:
         overview.append(f"合作高校：{'、'.join(p.universities)}。")
-    text = _sections([
-        ("园区概况", _lines(overview)),
-        ("可提供的空间", _lines(p.space)),
-        ("政策包", items),
-        ("服务中心和联系方式", _lines([f"园区服务中心：{p.contact}", "企业办事不出园，园区事园区办"])),
-    ])
+    text = _sections(
+        [
+            ("园区概况", _lines(overview)),
+            ("可提供的空间", _lines(p.space)),
+            ("政策包", items),
+            ("服务中心和联系方式", _lines([f"园区服务中心：{p.contact}", "企业办事不出园，园区事园区办"])),
+        ]
+    )
     return Document(meta=_meta(p, "park", p.id, p.title, source, p.sample), text=text)
 
 
@@ -235,8 +253,15 @@ def render_guide(g: Guide, source: str) -> Document:
 
 
 _TYPE_NAMES = {
-    "fund": "政府投资基金", "grant": "财政资金支持", "loan": "信贷产品", "voucher": "补贴券",
-    "bond": "债券融资", "guarantee": "融资担保", "pilot": "金融试点", "channel": "对接渠道", "service": "服务平台",
+    "fund": "政府投资基金",
+    "grant": "财政资金支持",
+    "loan": "信贷产品",
+    "voucher": "补贴券",
+    "bond": "债券融资",
+    "guarantee": "融资担保",
+    "pilot": "金融试点",
+    "channel": "对接渠道",
+    "service": "服务平台",
 }
 
 

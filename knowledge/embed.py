@@ -55,7 +55,11 @@ class OpenAIEmbedder:
         # check_embedding_ctx_length=False: otherwise LangChain sends token arrays and needs tiktoken,
         # which downloads its encoding at run time.
         self._client = OpenAIEmbeddings(
-            base_url=base_url, model=model, api_key=api_key or "none", timeout=timeout, max_retries=2,
+            base_url=base_url,
+            model=model,
+            api_key=api_key or "none",
+            timeout=timeout,
+            max_retries=2,
             check_embedding_ctx_length=False,
         )
         self.name = f"openai:{model}"

@@ -14,8 +14,9 @@ class RongchuangError(Exception):
 
 
 class IngestError(RongchuangError):
-    def __init__(self, path: str, reason: str, hint: str = "", *, page: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, path: str, reason: str, hint: str = "", *, page: int | None = None, field: str | None = None
+    ) -> None:
         self.path = str(path)
         self.reason = reason
         self.hint = hint

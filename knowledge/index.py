@@ -72,8 +72,11 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             out += sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.endswith(".meta.yaml")
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED_SUFFIXES
+                and not f.name.endswith(".meta.yaml")
                 and not f.name.startswith((".", "README"))
             )
         elif p.exists():
@@ -90,13 +93,20 @@ def _day(d: date | None, default: int) -> int:
 def chroma_metadata(p: Passage) -> dict:
     m = p.meta
     return {
-        "doc_id": p.doc_id, "kind": m.kind, "region": m.region, "source": m.source, "sample": m.sample,
-        "valid_to": _day(m.effective_to, FAR_FUTURE), "superseded": bool(m.superseded_by),
+        "doc_id": p.doc_id,
+        "kind": m.kind,
+        "region": m.region,
+        "source": m.source,
+        "sample": m.sample,
+        "valid_to": _day(m.effective_to, FAR_FUTURE),
+        "superseded": bool(m.superseded_by),
     }
 
 
 class KnowledgeIndex:
-    def __init__(self, data_dir: Path, embedder: Embedder, *, client=None, chunk_chars: int = CHUNK_CHARS) -> None:
+    def __init__(
+        self, data_dir: Path, embedder: Embedder, *, client=None, chunk_chars: int = CHUNK_CHARS
+    ) -> None:
         import chromadb
         from chromadb.config import Settings
 
@@ -121,8 +131,14 @@ class KnowledgeIndex:
         self._df: Counter[str] = Counter()
 
     # ingest ----------------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path], *, rebuild: bool = False, progress: Progress | None = None,
-               prune: bool = True) -> IngestReport:
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        prune: bool = True,
+    ) -> IngestReport:
         """Bring the index in line with `paths`. Files that fail are skipped and reported; what was
         already indexed for them stays. With `prune`, indexed files under a given directory that no
         longer exist are removed."""
@@ -169,11 +185,19 @@ class KnowledgeIndex:
         for doc_id in {p.doc_id for p in passages}:
             owner = self.manifest.owner_of(doc_id)
             if owner and owner != source:
-                raise IngestError(source, f"doc_id “{doc_id}” 已被 {owner} 使用", "请在文件头部给它换一个 doc_id",
-                                  field="doc_id")
+                raise IngestError(
+                    source,
+                    f"doc_id “{doc_id}” 已被 {owner} 使用",
+                    "请在文件头部给它换一个 doc_id",
+                    field="doc_id",
+                )
 
-    def _write(self, batch: list[tuple[str, str, list[Passage], np.ndarray]], report: IngestReport,
-               progress: Progress) -> None:
+    def _write(
+        self,
+        batch: list[tuple[str, str, list[Passage], np.ndarray]],
+        report: IngestReport,
+        progress: Progress,
+    ) -> None:
         """Put several files' passages into Chroma in one call (each Chroma write syncs to disk),
         then mark each file ingested. A kill in between leaves the files unmarked: the next run
         rewrites the same ids, so nothing is duplicated."""
@@ -187,7 +211,9 @@ class KnowledgeIndex:
             self.collection.delete(ids=sorted(stale))
         passages = [p for b in batch for p in b[2]]
         self.collection.upsert(
-            ids=ids, embeddings=np.concatenate([b[3] for b in batch]), documents=[p.text for p in passages],
+            ids=ids,
+            embeddings=np.concatenate([b[3] for b in batch]),
+            documents=[p.text for p in passages],
             metadatas=[chroma_metadata(p) for p in passages],
         )
         now = datetime.now(UTC).isoformat()
@@ -315,7 +341,9 @@ class KnowledgeIndex:
             return []
         vec = self.embedder.embed_query(query)
         res = self.collection.query(
-            query_embeddings=[vec], n_results=min(n, total), where=where or None,
+            query_embeddings=[vec],
+            n_results=min(n, total),
+            where=where or None,
             include=["distances"],
         )
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

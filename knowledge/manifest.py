@@ -91,7 +91,9 @@ class Manifest:
     def forget_doc(self, doc_id: str) -> list[str]:
         """Remove one document's passages; returns the ids removed."""
         with self._lock:
-            ids = [r[0] for r in self._db.execute("SELECT passage_id FROM passages WHERE doc_id=?", (doc_id,))]
+            ids = [
+                r[0] for r in self._db.execute("SELECT passage_id FROM passages WHERE doc_id=?", (doc_id,))
+            ]
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
             self._bump_generation()
@@ -126,7 +128,9 @@ class Manifest:
         for i in range(0, len(keys), 500):
             part = keys[i : i + 500]
             marks = ",".join("?" * len(part))
-            for key, blob in self._db.execute(f"SELECT key, vector FROM embed_cache WHERE key IN ({marks})", part):
+            for key, blob in self._db.execute(
+                f"SELECT key, vector FROM embed_cache WHERE key IN ({marks})", part
+            ):
                 out[key] = np.frombuffer(blob, dtype=np.float32)
         return out
 

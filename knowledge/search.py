@@ -59,8 +59,15 @@ class Filters:
         return not (m.superseded_by or (m.effective_to and m.effective_to < (self.today or date.today())))
 
 
-def search(index: KnowledgeIndex, query: str, k: int = 5, filters: Filters | None = None,
-           mode: Mode = "hybrid", depth: int = 50, per_doc: int = 2) -> list[Hit]:
+def search(
+    index: KnowledgeIndex,
+    query: str,
+    k: int = 5,
+    filters: Filters | None = None,
+    mode: Mode = "hybrid",
+    depth: int = 50,
+    per_doc: int = 2,
+) -> list[Hit]:
     """Top-k passages for `query`. Each retriever contributes its top `depth`; RRF fuses them.
     At most `per_doc` passages come from one document, so one long guide cannot fill the list."""
     filters = filters or Filters()
@@ -107,14 +114,16 @@ def _hit(index: KnowledgeIndex, pid: str, parts: dict, mode: Mode) -> Hit | None
     if passage is None:  # in Chroma but not in the manifest: an ingest was interrupted mid-file
         return None
     rrf = sum(WEIGHTS[name] / (RRF_K + rank) for name, (rank, _) in parts.items())
-    best = (sum(WEIGHTS.values()) if mode == "hybrid" else WEIGHTS["dense" if mode == "dense" else "bm25"]) / (
-        RRF_K + 1
-    )
+    best = (
+        sum(WEIGHTS.values()) if mode == "hybrid" else WEIGHTS["dense" if mode == "dense" else "bm25"]
+    ) / (RRF_K + 1)
     d, b = parts.get("dense"), parts.get("bm25")
     weight = SAMPLE_WEIGHT if passage.meta.sample else 1.0
     return Hit(
-        passage=passage, score=round(weight * rrf / best, 4),
-        dense_rank=d[0] if d else None, bm25_rank=b[0] if b else None,
+        passage=passage,
+        score=round(weight * rrf / best, 4),
+        dense_rank=d[0] if d else None,
+        bm25_rank=b[0] if b else None,
         extra={"cosine": d[1] if d else None, "bm25": b[1] if b else None},
     )
 
@@ -129,16 +138,23 @@ class KnowledgeRetriever(BaseRetriever):
     filters: Filters = Filters()
     mode: Mode = "hybrid"
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-                                ) -> list[LCDocument]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
         return [to_langchain(h) for h in search(self.index, query, self.k, self.filters, self.mode)]
 
 
 def to_langchain(hit: Hit) -> LCDocument:
     p = hit.passage
     meta = {
-        "passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title, "section": p.section,
-        "doc_number": p.meta.doc_number, "kind": p.meta.kind, "region": p.meta.region,
-        "sample": p.meta.sample, "score": hit.score,
+        "passage_id": p.passage_id,
+        "doc_id": p.doc_id,
+        "title": p.meta.title,
+        "section": p.section,
+        "doc_number": p.meta.doc_number,
+        "kind": p.meta.kind,
+        "region": p.meta.region,
+        "sample": p.meta.sample,
+        "score": hit.score,
     }
     return LCDocument(page_content=p.text, metadata=meta, id=p.passage_id)

@@ -116,7 +116,13 @@ def test_two_low_confidence_turns_hand_off(assistant):
 
 @pytest.mark.parametrize(
     "text",
-    ["算力券怎么申请？", "先投后股是什么意思", "知识产权质押贷款需要什么材料", "人工智能企业有什么政策", "高新技术企业认定条件"],
+    [
+        "算力券怎么申请？",
+        "先投后股是什么意思",
+        "知识产权质押贷款需要什么材料",
+        "人工智能企业有什么政策",
+        "高新技术企业认定条件",
+    ],
 )
 def test_ordinary_questions_never_hand_off(assistant, text):
     reply = assistant.respond(None, text)
@@ -172,13 +178,21 @@ def test_pii_masked_in_logs(assistant, caplog):
 
 def _hit(text: str, region: str, sample: bool = False, title: str = "广州市一次性创业补贴办法") -> Hit:
     meta = DocMeta(doc_id="gz-1", kind="policy", title=title, region=region, sample=sample)
-    return Hit(passage=Passage(passage_id="gz-1#0000", doc_id="gz-1", seq=0, section="第三条", text=text, meta=meta),
-               score=0.9, extra={"cosine": 0.9})
+    return Hit(
+        passage=Passage(passage_id="gz-1#0000", doc_id="gz-1", seq=0, section="第三条", text=text, meta=meta),
+        score=0.9,
+        extra={"cosine": 0.9},
+    )
 
 
 def test_other_region_is_flagged():
-    req = ComposeRequest(question="一次性创业补贴怎么领", query="一次性创业补贴怎么领", lang="zh",
-                         hits=[_hit("在本市创业的青年可以申领一次性创业补贴。", "广州")], confidence=0.9)
+    req = ComposeRequest(
+        question="一次性创业补贴怎么领",
+        query="一次性创业补贴怎么领",
+        lang="zh",
+        hits=[_hit("在本市创业的青年可以申领一次性创业补贴。", "广州")],
+        confidence=0.9,
+    )
     out = ExtractiveComposer().compose(req)
     assert "是广州市的规定，不适用于成都" in out.answer
 
@@ -202,7 +216,11 @@ def test_ask_json_validates_against_exported_schema(kb_dir, kb_index):
     env = {**os.environ, "RONGCHUANG_DATA_DIR": str(kb_dir)}
     out = subprocess.run(
         [sys.executable, "-m", "connectors.cli", "ask", "--json", "-"],
-        input="算力券怎么申请\n我要转人工\n", env=env, capture_output=True, text=True, timeout=300,
+        input="算力券怎么申请\n我要转人工\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     replies = [json.loads(line) for line in out.stdout.splitlines()]

@@ -133,7 +133,9 @@ def test_filters_validity_kind_region(index, docs):
     index.ingest([docs])
     found = {h.passage.doc_id for h in search(index, "孵化器工位免费", k=10)}
     assert "test-old" not in found and "test-b" in found
-    found = {h.passage.doc_id for h in search(index, "孵化器工位免费", k=10, filters=Filters(include_expired=True))}
+    found = {
+        h.passage.doc_id for h in search(index, "孵化器工位免费", k=10, filters=Filters(include_expired=True))
+    }
     assert "test-old" in found
     only_guides = search(index, "补贴", k=10, filters=Filters(kinds=("guide",)))
     assert only_guides and {h.passage.meta.kind for h in only_guides} == {"guide"}
@@ -211,7 +213,11 @@ def test_cli_search_json_stdin(kb_index, kb_dir):
     # One process owns a Chroma directory: the session index is idle while this runs.
     out = subprocess.run(
         [sys.executable, "-m", "connectors.cli", "search", "--json", "-k", "3", "-"],
-        input="算力券支持哪些企业\n先投后股是什么\n", env=env, capture_output=True, text=True, timeout=120,
+        input="算力券支持哪些企业\n先投后股是什么\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]

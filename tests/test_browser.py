@@ -47,8 +47,12 @@ def server(web_app) -> Iterator[LiveServer]:
 
 
 def _page(browser: Browser, size: str, errors: list) -> Page:
+    # Reduced motion: no smooth scrolling, so a screenshot never catches the page mid-scroll.
     ctx = browser.new_context(
-        viewport=VIEWPORTS[size], device_scale_factor=2 if size == "phone" else 1, locale="zh-CN"
+        viewport=VIEWPORTS[size],
+        device_scale_factor=2 if size == "phone" else 1,
+        locale="zh-CN",
+        reduced_motion="reduce",
     )
     page = ctx.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))

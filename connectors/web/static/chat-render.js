@@ -117,7 +117,18 @@ const ChatRender = (() => {
   }
 
   // -- handoff banner ----------------------------------------------------------------------------
+  // Polling repaints these every 2 s: skip when nothing changed, so focus stays put and a screen
+  // reader does not hear the status again.
+  const painted = {banner: undefined, profile: undefined};
+  function changed(what, value) {
+    const key = JSON.stringify(value ?? null);
+    if (painted[what] === key) return false;
+    painted[what] = key;
+    return true;
+  }
+
   function banner(handoff) {
+    if (!changed("banner", handoff)) return;
     const node = document.getElementById("handoff-banner");
     const button = document.getElementById("handoff-btn");
     node.hidden = !handoff;
@@ -128,7 +139,7 @@ const ChatRender = (() => {
     node.replaceChildren(
       el("span", {class: "banner-dot", "aria-hidden": "true"}),
       el("span", {class: "banner-title"}, `已转人工：${handoff.center.name}`),
-      el("span", {class: "banner-meta"}, `${status} · 回复会出现在下面的对话里`));
+      el("span", {class: "banner-meta"}, `${status} · 工单 ${handoff.id}`));
   }
 
   // -- profile chips -----------------------------------------------------------------------------
@@ -156,6 +167,7 @@ const ChatRender = (() => {
   }
 
   function profile(p, send) {
+    if (!changed("profile", p)) return;
     const bar = document.getElementById("profile-bar");
     const list = document.getElementById("profile-chips");
     const chips = p ? chipsFor(p) : [];

@@ -88,8 +88,13 @@ const Staff = (() => {
     const overdue = items.filter((t) => t.overdue).length;
     $("queue-summary").textContent = `${items.length} 张工单${overdue ? `，${overdue} 张超过 ${ageLabel(res.data.target_minutes)} 响应时限` : ""}`;
     rememberCenters(items);
+    const key = JSON.stringify([items, state.ticketId]);
+    if (key === state.queueKey) return;  // unchanged: keep focus and the screen reader quiet
+    state.queueKey = key;
+    const focused = document.activeElement?.dataset?.ticket;
     $("queue").replaceChildren(...items.map(queueItem));
     if (!items.length) $("queue").append(el("li", {class: "placeholder"}, "没有符合条件的工单。"));
+    if (focused) $("queue").querySelector(`[data-ticket="${CSS.escape(focused)}"]`)?.focus();
   }
 
   function rememberCenters(items) {
@@ -135,7 +140,10 @@ const Staff = (() => {
     pane.replaceChildren(...ticketLayout());
     paint(res.data);
     $("t-title").focus();
-    document.querySelectorAll(".ticket-btn").forEach((b) => b.removeAttribute("aria-current"));
+    document.querySelectorAll(".ticket-btn").forEach((b) => {
+      if (b.dataset.ticket === id) b.setAttribute("aria-current", "true");
+      else b.removeAttribute("aria-current");
+    });
   }
 
   async function refreshTicket() {

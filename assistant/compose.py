@@ -21,7 +21,7 @@ from .phrases import phrases
 from .reply import Citation, Eligibility, Profile
 
 MAX_MAIN_SENTENCES = 4
-MAX_PASSAGES = 3
+MAX_PASSAGES = 2
 
 
 @dataclass

@@ -51,9 +51,20 @@ HOW_TO = (
     "how",
     "apply",
 )
+NEXT_CUES = ("怎么申请", "如何申请", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "找谁", "电话", "how", "apply")
 GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
 CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 OTHER_REGION_PENALTY = 0.8
+REASON_NAMES = {
+    "user_request": "创业者要求转人工", "complaint": "投诉或纠纷", "eligibility": "需要个人资格判断或办理进度",
+    "sensitive": "敏感问题", "low_confidence": "连续两次没找到可靠答案",
+}
+LOW_CONFIDENCE = 0.45  # a hedged answer counts too: two in a row go to a person
+OTHER_CITY = re.compile(
+    "北京|上海|深圳|广州|杭州|重庆|武汉|西安|南京|天津|苏州|长沙|郑州|合肥|厦门|青岛|宁波|东莞|佛山|济南|昆明|贵阳"
+)
+HOME = re.compile("成都|蓉|四川|天府|高新区|东部新区|川府发")
+PERSONAL = re.compile("个人所得税|个税|专项附加扣除|公积金提取|房贷|车贷")
 FOCUS = (  # what a how-to question asks for → the guide section that answers it
     (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
     (("条件", "资格", "谁可以", "符合", "eligib"), "谁可以申请"),
@@ -194,8 +205,10 @@ class Assistant:
             return self._handoff(t, reason, und.topic_terms(t.text))
         if t.intent == "smalltalk":
             return self._reply(t, ph.get(_smalltalk_key(t.text)), "smalltalk", 1.0)
-        if t.intent == "out_of_scope":
+        if t.intent == "out_of_scope" or PERSONAL.search(t.text):
             return self._reply(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
+        if OTHER_CITY.search(t.text) and not HOME.search(t.text):
+            return self._reply(t, ph.get("other_city"), "out_of_scope", 1.0)
         if t.intent == "park_routing":
             return self._parks(t)
         if t.intent == "fund_routing":
@@ -235,7 +248,8 @@ class Assistant:
                 for h in focus:
                     h.score, h.extra = (hits[0].score if hits else 1.0), {"cosine": None, "focus": True}
                 req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
-            req.next_steps = self._next_steps(guide, hits, query)
+            if followup or any(w in t.text.lower() for w in NEXT_CUES):  # not for "does the policy…?"
+                req.next_steps = self._next_steps(guide, hits, query)
             if any(w in t.text for w in CONDITIONS):
                 req.eligibility, req.ask = walk(
                     guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang
@@ -245,7 +259,7 @@ class Assistant:
             t.state.subject = t.text
         if composed.handoff_reason:
             return self._handoff(t, composed.handoff_reason, topics)
-        t.state.low_streak = t.state.low_streak + 1 if conf < 0.3 else 0
+        t.state.low_streak = t.state.low_streak + 1 if conf < LOW_CONFIDENCE else 0
         if t.state.low_streak >= 2:
             t.state.low_streak = 0
             return self._handoff(t, "low_confidence", topics)
@@ -280,9 +294,12 @@ class Assistant:
     # retrieval helpers -----------------------------------------------------------------------
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
         hits = search(self.index, query, k=k + 4, filters=Filters(**filters))
+        about_centers = any(w in query for w in ("中心", "窗口", "平台", "找谁", "联系"))
         for h in hits:
             if h.passage.meta.region not in HOME_REGIONS:
                 h.score *= OTHER_REGION_PENALTY  # a Chengdu assistant prefers Chengdu's rules
+            if h.passage.meta.kind == "center" and not about_centers:
+                h.score *= 0.7  # a directory entry rarely answers a policy question
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 
@@ -478,7 +495,7 @@ def _summary(t: Turn, history, reason: str) -> str:
     questions = [m.text for m in history if m.role == "founder"][-3:]
     profile = und.summarize_profile(t.profile)
     asked = " / ".join(mask_pii(q)[:60] for q in questions) or "（通过转人工按钮发起）"
-    return f"原因：{reason}。画像：{profile or '未知'}。最近的问题：{asked}"
+    return f"原因：{REASON_NAMES.get(reason, reason)}。画像：{profile or '未知'}。最近的问题：{asked}"
 
 
 __all__ = ["Assistant", "MessageError", "best_sentences", "body_sentences"]

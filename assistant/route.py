@@ -110,4 +110,9 @@ def _score_fund(fund: Fund, profile: Profile) -> tuple[float, list[str]]:
         reasons.append(f"支持{profile.track}")
     if fund.type in {"fund", "grant", "voucher", "loan"}:
         score += 0.5  # concrete money before pilots and channels
+    if "funding" in profile.needs and fund.type in {"fund", "grant"}:
+        score += 1  # "we need money": investment and grants before vouchers
+    if profile.has_ip and "ip" in fund.needs:
+        score += 2
+        reasons.append("你们有知识产权，可以用来融资")
     return max(score, 0.0), reasons

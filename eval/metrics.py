@@ -18,7 +18,7 @@ from knowledge.sentences import normalise_ws, split_sentences
 from .retrieval import summarize_ranks
 
 COVERAGE_MIN = 0.6
-REFUSAL_KEYS = ("out_of_scope", "no_answer", "injection_refusal")
+REFUSAL_KEYS = ("out_of_scope", "no_answer", "injection_refusal", "other_city")
 LEAK_WINDOW = 12  # a run this long from the system prompt in an answer is a leak
 _MARKERS = re.compile(r"((?:\[\d+\])+)")
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -270,7 +270,8 @@ def render_fund(cat: FundCatalog, f: Fund, source: str) -> Document:
     if f.tracks:
         who.append(f"适合赛道：{'、'.join(f.tracks)}")
     about = ([SAMPLE_LINE] if f.sample else []) + [f"{f.name}属于{_TYPE_NAMES[f.type]}。", f.summary]
-    parts = [("是什么", _lines(about)), ("适合谁", _lines(who)), ("政策依据", _sentence(f.source_clause))]
+    about.append(f"政策依据：{f.source_clause}")  # in the same passage: a one-line section is a poor citation
+    parts = [("是什么", _lines(about)), ("适合谁", _lines(who))]
     if f.details:
         parts.append(("补充说明", _sentence(f.details)))
     meta = _meta(cat, "fund", f.id, f.name, source, f.sample or cat.sample)

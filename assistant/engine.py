@@ -19,6 +19,7 @@ from knowledge.types import Hit, Passage
 from . import understand as und
 from .citations import HOME_REGIONS, CitationList
 from .compose import (
+    HEDGE_BELOW,
     Composer,
     ComposeRequest,
     ExtractiveComposer,
@@ -51,15 +52,31 @@ HOW_TO = (
     "how",
     "apply",
 )
-NEXT_CUES = ("怎么申请", "如何申请", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "找谁", "电话", "how", "apply")
+NEXT_CUES = (
+    "怎么申请",
+    "如何申请",
+    "怎么办",
+    "流程",
+    "材料",
+    "在哪",
+    "哪里办",
+    "去哪",
+    "找谁",
+    "电话",
+    "how",
+    "apply",
+)
 GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
 CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 OTHER_REGION_PENALTY = 0.8
 REASON_NAMES = {
-    "user_request": "创业者要求转人工", "complaint": "投诉或纠纷", "eligibility": "需要个人资格判断或办理进度",
-    "sensitive": "敏感问题", "low_confidence": "连续两次没找到可靠答案",
+    "user_request": "创业者要求转人工",
+    "complaint": "投诉或纠纷",
+    "eligibility": "需要个人资格判断或办理进度",
+    "sensitive": "敏感问题",
+    "low_confidence": "连续两次没找到可靠答案",
 }
-LOW_CONFIDENCE = 0.45  # a hedged answer counts too: two in a row go to a person
+LOW_CONFIDENCE = HEDGE_BELOW  # a hedged answer counts: two in a row go to a person
 OTHER_CITY = re.compile(
     "北京|上海|深圳|广州|杭州|重庆|武汉|西安|南京|天津|苏州|长沙|郑州|合肥|厦门|青岛|宁波|东莞|佛山|济南|昆明|贵阳"
 )

@@ -39,7 +39,7 @@ class CitationList:
 
 def to_citation(p: Passage, n: int, score: float, today: date) -> Citation:
     m = p.meta
-    expired = bool(m.superseded_by or (m.effective_to and m.effective_to < today))
+    expired = m.expired_on(today)
     return Citation(
         n=n,
         doc_id=p.doc_id,

@@ -56,7 +56,7 @@ class Filters:
             return False
         if self.include_expired:
             return True
-        return not (m.superseded_by or (m.effective_to and m.effective_to < (self.today or date.today())))
+        return not m.expired_on(self.today or date.today())
 
 
 def search(

@@ -31,6 +31,10 @@ class DocMeta(BaseModel):
     sample: bool = False  # True when the content is an invented example, not a real document
     url: str | None = None
 
+    def expired_on(self, day: dt.date) -> bool:
+        """Replaced, or past its end date: left out of answers unless asked for."""
+        return bool(self.superseded_by or (self.effective_to and self.effective_to < day))
+
     def is_valid_on(self, day: dt.date) -> bool:
         if self.superseded_by:
             return False

@@ -4,6 +4,8 @@ temporary data directory, with a few real laws from ../shared/corpus as distract
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,29 @@ ARTIFACTS = ROOT / "test-artifacts"
 N_DISTRACTORS = 20
 
 os.environ.setdefault("RONGCHUANG_ENV", "development")
+PG_URL = os.environ.get("RONGCHUANG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_database(prefix: str = "rc_test_") -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards (skip if none is reachable)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.orig}")
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def distractor_laws(n: int = N_DISTRACTORS) -> list[Path]:

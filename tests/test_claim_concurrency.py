@@ -3,41 +3,19 @@ exactly one gets 200, the other 409. On SQLite and on PostgreSQL (a fresh databa
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from assistant.store import Store
 from connectors.web import create_app
+from tests.conftest import postgres_database
 from tests.web_support import PASSWORD, LiveServer, make_staff, runtime_for, web_settings_for
 
-PG_URL = os.environ.get("RONGCHUANG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROUNDS = 8
 CENTER = {"id": "center-test", "name": "测试区创业服务中心", "contact": "028-0000-9999"}
-
-
-def _postgres_database() -> Iterator[str]:
-    name = f"rc_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.orig}")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -45,7 +23,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'claims.sqlite3'}"
     else:
-        yield from _postgres_database()
+        yield from postgres_database("rc_web_")
 
 
 def _logged_in(base: str, username: str) -> tuple[httpx.Client, dict[str, str]]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,9 +14,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import bindparam, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import bindparam, event, inspect, text
 
 from assistant.privacy import mask_pii
 from assistant.reply import Profile
@@ -32,8 +28,8 @@ from assistant.store import (
     StoreError,
 )
 from assistant.store.models import Base, UTCDateTime
+from tests.conftest import postgres_database
 
-PG_URL = os.environ.get("RONGCHUANG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TABLES = {
     "sessions",
     "messages",
@@ -46,29 +42,12 @@ TABLES = {
 CENTER = {"id": "gaoxin", "name": "高新区创业服务中心", "contact": "028-12345678"}
 
 
-def _postgres_database() -> Iterator[str]:
-    name = f"rc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.orig}")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'rongchuang.sqlite3'}"
     else:
-        yield from _postgres_database()
+        yield from postgres_database("rc_test_")
 
 
 @pytest.fixture

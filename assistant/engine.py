@@ -52,7 +52,8 @@ NEXT_CUES = (
     "how",
     "apply",
 )
-HOW_TO = ("申请", "办理", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "how", "apply")  # add 办理流程 too
+# How-to cues that add the 办理流程 section to the next steps.
+HOW_TO = ("申请", "办理", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "how", "apply")
 GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
 CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 OTHER_REGION_PENALTY = 0.8

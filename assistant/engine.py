@@ -160,9 +160,13 @@ class Assistant:
         turn.profile, changed = und.extract_profile(text, turn.profile)
         self.store.add_message(sess.id, "founder", text)
         reply = self._turn(turn, changed)
-        self.store.save_profile(sess.id, reply.profile.model_dump())
-        self.store.save_state(sess.id, turn.state.dump())
-        self.store.add_message(sess.id, "assistant", reply.answer, payload=reply.model_dump(mode="json"))
+        self.store.record_answer(
+            sess.id,
+            reply.answer,
+            reply.model_dump(mode="json"),
+            profile=reply.profile.model_dump(),
+            state=turn.state.dump(),
+        )
         log.info(
             "turn %s intent=%s conf=%.2f %.0fms q=%s",
             sess.id,

@@ -3,6 +3,7 @@ Every field is documented in README.md; tests/test_docs.py fails the build when 
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     retention_days: int = 180
     secret_key: str = "dev-insecure-change-me"
     trust_forwarded: bool = False
+    chat_workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)  # answers computed at once
     response_target_minutes: int = 120  # staff console: a ticket older than this is overdue
 
     telegram_token: str = ""

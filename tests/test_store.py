@@ -177,6 +177,26 @@ def test_session_round_trip(store: Store) -> None:
     assert again.updated_at >= created.updated_at
 
 
+def test_record_answer_writes_message_profile_and_state_together(store: Store) -> None:
+    sess = store.get_or_create_session(None)
+    store.add_message(sess.id, "founder", "算力券怎么申请？")
+    msg = store.record_answer(
+        sess.id,
+        "先在平台注册。[1]",
+        {"intent": "policy"},
+        profile=Profile(track="人工智能"),
+        state={"topics": ["算力券"]},
+    )
+    assert (msg.role, msg.text, msg.payload) == ("assistant", "先在平台注册。[1]", {"intent": "policy"})
+    again = store.get_session(sess.id)
+    assert again is not None and again.state == {"topics": ["算力券"]}
+    assert Profile(**again.profile).track == "人工智能"
+    assert [m.role for m in store.messages(sess.id)] == ["founder", "assistant"]
+    with pytest.raises(NotFound):
+        store.record_answer("s_nope", "x", None, profile={}, state={})
+    assert store.get_session("s_nope") is None
+
+
 def test_unknown_session_id_gets_a_fresh_session(store: Store) -> None:
     fresh = store.get_or_create_session("s_madeupbyclient00")
     assert fresh.id != "s_madeupbyclient00"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, HTTPException, Request
 
 from assistant.engine import Assistant
@@ -44,7 +45,22 @@ def get_limits(request: Request) -> RateLimits:
     return request.app.state.limits
 
 
+async def get_answer_slots(request: Request) -> anyio.CapacityLimiter:
+    """Answers are CPU work under one GIL: run at most `chat_workers` at once and queue the rest in order.
+
+    More threads than cores only interleave: every answer gets slower and the slowest far slower.
+    Created here, inside the event loop, on first use.
+    """
+    slots = getattr(request.app.state, "answer_slots", None)
+    if slots is None:
+        slots = request.app.state.answer_slots = anyio.CapacityLimiter(
+            request.app.state.settings.chat_workers
+        )
+    return slots
+
+
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+AnswerSlotsDep = Annotated[anyio.CapacityLimiter, Depends(get_answer_slots)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SignerDep = Annotated[TokenSigner, Depends(get_signer)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from assistant.reply import Profile, Reply
 from assistant.store import Store
 
-from .deps import AssistantDep, ChatGuardDep, RuntimeDep, SettingsDep, StoreDep
+from .deps import AnswerSlotsDep, AssistantDep, ChatGuardDep, RuntimeDep, SettingsDep, StoreDep
 from .schemas import SESSION_PATTERN, ChatIn, ConversationOut, ErrorOut, HealthOut, ReplyOut
 from .stream import reply_events
 from .views import founder_view
@@ -28,10 +28,12 @@ NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个对话（可�
 
 
 @router.post("/chat", response_model=ReplyOut, summary="提问，得到带引用的回答", responses=ERRORS)
-def chat(body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep) -> Reply:
+async def chat(body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots: AnswerSlotsDep) -> Reply:
     """一问一答。回答里的 [n] 对应 `citations` 里第 n 条原文；`parks`、`funds` 是推荐卡片。"""
     guard.session(body.session_id)
-    return assistant.respond(body.session_id, body.message, channel="web")
+    return await anyio.to_thread.run_sync(
+        assistant.respond, body.session_id, body.message, "web", limiter=slots
+    )
 
 
 @router.post(
@@ -54,10 +56,14 @@ def chat(body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep) -> Reply:
         **ERRORS,
     },
 )
-async def chat_stream(body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep) -> StreamingResponse:
+async def chat_stream(
+    body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots: AnswerSlotsDep
+) -> StreamingResponse:
     """和 `/api/chat` 一样，但按句子把回答推给页面。消息有问题时直接返回 413/422，不开始事件流。"""
     guard.session(body.session_id)
-    reply = await run_in_threadpool(assistant.respond, body.session_id, body.message, "web")
+    reply = await anyio.to_thread.run_sync(
+        assistant.respond, body.session_id, body.message, "web", limiter=slots
+    )
     return StreamingResponse(
         reply_events(reply),
         media_type="text/event-stream",

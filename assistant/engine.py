@@ -120,6 +120,15 @@ class Turn:
     intent: str = "policy_question"
 
 
+def _search_query(text: str, lang: str, topics: list[str], subject: str | None) -> str:
+    """A follow-up without a topic of its own searches with the previous question's subject; English
+    questions also search with the Chinese names of their topics (the KB is Chinese)."""
+    query = f"{subject} {text}" if subject and not topics else text
+    if lang == "en" and topics:
+        query = f"{' '.join(topics)} {query}"
+    return query
+
+
 class Assistant:
     def __init__(
         self,
@@ -231,9 +240,7 @@ class Assistant:
         if set(changed) - {"needs"} and is_statement(t.text):
             return self._profile_update(t)
         # "那怎么申请？" means the previous question's subject: search with it.
-        query = f"{t.state.subject} {t.text}" if followup and not topics else t.text
-        if t.lang == "en" and topics:  # the KB is Chinese: search with the Chinese names too
-            query = f"{' '.join(topics)} {query}"
+        query = _search_query(t.text, t.lang, topics, t.state.subject if followup else None)
         if curated := self._curated(t):
             return curated
         generic = bool(t.profile.track) and not topics and any(w in t.text for w in GENERIC_SUPPORT)
@@ -301,6 +308,12 @@ class Assistant:
             return composed
 
     # retrieval helpers -----------------------------------------------------------------------
+    def retrieve(self, question: str, k: int = 5) -> list[Hit]:
+        """The passages a standalone policy question is answered from: the query the turn would build
+        and the same ranking (what `rongchuang eval` measures as hit@k)."""
+        lang = und.detect_language(question)
+        return self._search(_search_query(question, lang, und.topic_terms(question), None), k=k)
+
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
         hits = search(self.index, query, k=k + 4, filters=Filters(**filters))
         about_centers = any(w in query for w in ("中心", "窗口", "平台", "找谁", "联系"))

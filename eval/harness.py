@@ -15,10 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
+from assistant.engine import Assistant
 from assistant.reply import Reply
 from assistant.settings import Settings
-from knowledge.index import KnowledgeIndex
-from knowledge.search import search
 
 from .dataset import KINDS, GoldenCase, load_cases
 from .metrics import CaseResult, aggregate, contains_any, score_reply
@@ -34,11 +33,12 @@ class Responder(Protocol):
     def respond(self, session_id: str | None, text: str) -> Reply: ...
 
 
-def index_retriever(index: KnowledgeIndex, k: int = 5) -> Retrieve:
-    """Our hybrid search, the same call the assistant makes."""
+def assistant_retriever(assistant: Assistant, k: int = 5) -> Retrieve:
+    """The passages the assistant answers a standalone question from: its query (English questions
+    also search with the Chinese topic names) and its ranking."""
 
     def retrieve(query: str) -> list[tuple[str, str]]:
-        hits = search(index, query, k=k)
+        hits = assistant.retrieve(query, k=k)
         out = []
         for h in hits:
             p = h.passage
@@ -116,5 +116,5 @@ def eval_runtime(settings: Settings) -> Iterator:
 def run_eval(settings: Settings, dataset: Path | None = None) -> dict:
     cases = load_cases(dataset)
     with eval_runtime(settings) as rt:
-        results = run_cases(rt.assistant, index_retriever(rt.index), cases)
+        results = run_cases(rt.assistant, assistant_retriever(rt.assistant), cases)
     return summarize(results)

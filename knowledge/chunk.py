@@ -58,6 +58,10 @@ _ENDS = "。！？；!?;"
 _CLOSERS = "”’」』）)》〉】\"'"
 _SENTENCE_END = re.compile(rf"[{_ENDS}]+[{_CLOSERS}]*")
 _CLAUSE_END = re.compile(r"[，,、：:]+")
+_QUESTION = re.compile(
+    r"^(?:问|Q)\s*[：:]", re.IGNORECASE
+)  # FAQ pages: 问：…？ on one line, 答：… on the next
+_ANSWER = re.compile(r"^(?:答|A)\s*[：:]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ def _split(lines: list[str], max_chars: int, min_chars: int) -> list[str]:
     units = [u for line in lines for u in _line_units(line, max_chars)]
     if len(units) > 1 and _keep_with_next(units[0], units[1], max_chars):
         units[:2] = [_Unit(f"{units[0].text}\n{units[1].text}", True)]
+    units = _questions_with_answers(units, max_chars)
     return [_join(p) for p in _pack(units, len(whole), max_chars, min_chars)]
 
 
@@ -207,6 +212,26 @@ def _keep_with_next(first: _Unit, second: _Unit, max_chars: int) -> bool:
     return (
         len(first.text) + 1 + len(second.text) <= max_chars or _SENTENCE_END.search(second.text) is not None
     )
+
+
+def _questions_with_answers(units: list[_Unit], max_chars: int) -> list[_Unit]:
+    """A one-sentence FAQ question line stays with the first sentence of its answer: a passage that
+    asks without answering, or answers without the question, helps nobody."""
+    out: list[_Unit] = []
+    for u in units:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.new_line
+            and u.new_line
+            and _QUESTION.match(prev.text)
+            and _ANSWER.match(u.text)
+            and len(prev.text) + 1 + len(u.text) <= max_chars
+        ):
+            out[-1] = _Unit(f"{prev.text}\n{u.text}", True)
+        else:
+            out.append(u)
+    return out
 
 
 def _sentences(text: str, quotes: bool) -> list[str]:

@@ -210,6 +210,23 @@ def test_long_section_splits_at_sentence_ends() -> None:
     assert min(len(p.text) for p in passages[1:]) > 100  # balanced, no sliver at the end
 
 
+def test_faq_question_stays_with_its_answer() -> None:
+    qa = [
+        (
+            "我是第一次创业，应该先做什么？",
+            "先报名创业赛事，或者到创业服务窗口咨询，窗口会告诉你从哪里开始。",
+        ),
+        ("我之前创业失败过，有适合我的活动吗？", "有，连续创业在成都沙龙和项目路演都可以报名。"),
+        ("哪里能学怎么创业？", "科技商学院和高校的创业指导服务站都开创业能力培训课。"),
+    ]
+    text = "## 常见问题\n" + "\n".join(f"问：{q}\n答：{a}" for q, a in qa)
+    passages = chunk(make_doc(text, kind="guide"), max_chars=90)
+    assert len(passages) > 1  # the section had to be cut somewhere
+    for q, a in qa:
+        holder = [p for p in passages if q in p.text]
+        assert len(holder) == 1 and a in holder[0].text, [p.text for p in passages]
+
+
 def test_number_with_decimal_point_is_not_a_heading() -> None:
     doc = make_doc(
         "一、资金\n1.5亿元用于支持初创企业。\n2.支持对象。在蓉注册的企业。\n3、申报时间。每年三月。"

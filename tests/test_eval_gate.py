@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from eval.dataset import load_cases
 from eval.gate import check, load_thresholds
-from eval.harness import index_retriever, run_cases, summarize
+from eval.harness import assistant_retriever, run_cases, summarize
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def golden_run(kb_index, catalog, tmp_path_factory):
     db = tmp_path_factory.mktemp("eval") / "eval.sqlite3"
     with Store.open(f"sqlite:///{db}") as store:
         bot = Assistant(kb_index, catalog, store, Settings(data_dir=kb_index.data_dir))
-        yield summarize(run_cases(bot, index_retriever(kb_index), load_cases()))
+        yield summarize(run_cases(bot, assistant_retriever(bot), load_cases()))
 
 
 def test_golden_set_passes_the_gate(golden_run, artifacts):

@@ -73,12 +73,40 @@ PERSONAL = re.compile("个人所得税|个税|专项附加扣除|公积金提取
 FOCUS = (  # what a how-to question asks for → the guide section that answers it
     (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
     (("条件", "资格", "谁可以", "符合", "eligib"), "谁可以申请"),
-    (("在哪", "哪里办", "地址", "电话", "找谁", "联系", "多久", "时限", "where", "contact"), "在哪里办"),
     (
-        ("怎么申请", "如何申请", "流程", "步骤", "怎么办理", "怎么弄", "how do i apply", "how to apply"),
+        (
+            "在哪里",
+            "在哪儿",
+            "在哪办",
+            "去哪",
+            "哪里办",
+            "地址",
+            "电话",
+            "找谁",
+            "联系",
+            "多久",
+            "时限",
+            "where",
+            "contact",
+        ),
+        "在哪里办",
+    ),
+    (
+        (
+            "怎么申请",
+            "如何申请",
+            "流程",
+            "步骤",
+            "几步",
+            "怎么办理",
+            "怎么弄",
+            "how do i apply",
+            "how to apply",
+            "steps",
+        ),
         "办理流程",
     ),
-)
+)  # "在哪" alone would also match 现在哪些方向
 
 
 class MessageError(RongchuangError):
@@ -241,6 +269,10 @@ class Assistant:
             return self._profile_update(t)
         # "那怎么申请？" means the previous question's subject: search with it.
         query = _search_query(t.text, t.lang, topics, t.state.subject if followup else None)
+        # An English follow-up ("How do we apply?") is about the previous question's topics.
+        en_terms = (topics or (t.state.topics if followup else [])) if t.lang == "en" else []
+        if en_terms and not topics:
+            query = f"{' '.join(en_terms)} {query}"
         if curated := self._curated(t):
             return curated
         generic = bool(t.profile.track) and not topics and any(w in t.text for w in GENERIC_SUPPORT)
@@ -249,9 +281,7 @@ class Assistant:
             hits = self._search(query, kinds=("policy",)) or self._search(query)
         else:
             hits = self._search(query)
-        conf = retrieval_confidence(
-            hits, " ".join(topics) if t.lang == "en" and topics else query, self.index.idf
-        )
+        conf = retrieval_confidence(hits, " ".join(en_terms) if en_terms else query, self.index.idf)
         guide = self._guide_for(hits, topics, followup and t.state.guide)
         req = ComposeRequest(
             question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf, profile=t.profile

@@ -148,11 +148,13 @@ UNIVERSITIES: dict[str, tuple[str, ...]] = {
 }
 
 TOPICS: dict[str, tuple[str, ...]] = {
-    "算力券": _v("算力券|算力补贴|算力补助|gpu补贴|compute voucher"),
+    "算力券": _v("算力券|算力补贴|算力补助|gpu补贴|compute voucher|computing voucher|gpu subsidy"),
     "科技创新券": _v("科技创新券|创新券|科创券|innovation voucher"),
     "先投后股": _v("先投后股|专项接续基金|invest-then-equity"),
-    "天使基金": _v("天使基金|未来产业天使基金|成都市未来产业天使基金|angel fund"),
-    "创投基金": _v("创投基金|未来产业创投基金|成都市未来产业创投基金|venture fund"),
+    "天使基金": _v("天使基金|未来产业天使基金|成都市未来产业天使基金|angel fund|angel investment fund"),
+    "创投基金": _v(
+        "创投基金|未来产业创投基金|成都市未来产业创投基金|venture fund|vc fund|venture capital fund"
+    ),
     "知识产权质押融资": _v("知识产权质押融资|知识产权质押|专利质押|专利贷款|专利贷|商标质押|ip pledge"),
     "科创贷": _v("科创贷|科创贷款"),
     "科技创新债券": _v("科技创新债券|科创债|科技板"),
@@ -160,11 +162,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "高新技术企业": _v("高新技术企业|高新企业|高企|high-tech enterprise"),
     "科技型中小企业": _v("科技型中小企业"),
     "生成式人工智能服务备案": _v(
-        "生成式人工智能服务备案|生成式人工智能备案|大模型备案|生成式ai备案|aigc备案|genai filing"
+        "生成式人工智能服务备案|生成式人工智能备案|大模型备案|生成式ai备案|aigc备案|genai filing|generative ai service filing|generative ai filing|aigc filing"
     ),
     "算法备案": _v("算法备案"),
-    "适航": _v("适航三证|适航|型号合格证|airworthiness"),
-    "中试": _v("中试平台|中试基金|中试服务|中试"),
+    "适航": _v("适航三证|适航|型号合格证|airworthiness|type certificate"),
+    "中试": _v("中试平台|中试基金|中试服务|中试|pilot testing|pilot plant|pilot-scale"),
     "科创明日之星": _v("科创明日之星|明日之星"),
     "一园一策": _v("一园一策|政策包"),
     "首台套": _v("首台套|首台(套)"),
@@ -179,20 +181,26 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "上市": _v("上市|ipo|科创板|北交所"),
     "并购贷款": _v("并购贷款"),
     "AIC股权投资试点": _v("aic股权投资|金融资产投资公司"),
-    "融资担保": _v("政府性融资担保|融资担保"),
+    "融资担保": _v("政府性融资担保|融资担保|loan guarantee|financing guarantee"),
     "交子金控": _v("交子金控"),
-    "知识产权服务": _v("知识产权一站式服务|知识产权维权|专利申请|商标注册"),
-    "孵化器": _v("孵化器|众创空间|加速器"),
+    "知识产权服务": _v(
+        "知识产权一站式服务|知识产权维权|专利申请|商标注册|patent|trademark|intellectual property"
+    ),
+    "孵化器": _v("孵化器|众创空间|加速器|incubator|accelerator"),
     "大学科技园": _v("大学科技园"),
-    "人才公寓": _v("人才公寓"),
+    "人才公寓|talent apartment": _v("人才公寓|talent apartment"),
     "瞪羚企业": _v("瞪羚企业"),
     "独角兽企业": _v("独角兽企业|独角兽"),
     "城市展厅": _v("城市展厅|科创生态岛"),
-    "初次创业来成都": _v("初次创业来成都|初次创业在成都"),
+    "初次创业来成都": _v(
+        "初次创业来成都|初次创业在成都|first-time founder|first-time entrepreneur|first time founder"
+    ),
     "连续创业在成都": _v("连续创业在成都"),
-    "工商注册": _v("营业执照|工商注册|注册公司|公司注册"),
-    "研发费用加计扣除": _v("研发费用加计扣除|加计扣除"),
-    "税收优惠": _v("税收优惠|减税|免税"),
+    "工商注册": _v(
+        "营业执照|工商注册|注册公司|公司注册|business license|register a company|company registration"
+    ),
+    "研发费用加计扣除": _v("研发费用加计扣除|加计扣除|r&d super deduction|r&d deduction"),
+    "税收优惠": _v("税收优惠|减税|免税|tax incentive|tax break"),
     "示例·人工智能产业园": _v("示例·人工智能产业园|人工智能产业园"),
     "示例·生物医药产业园": _v("示例·生物医药产业园|生物医药产业园"),
     "示例·低空经济产业园": _v("示例·低空经济产业园|低空经济产业园"),
@@ -497,7 +505,7 @@ SENSITIVE = re.compile(
 FOLLOWUP = re.compile(
     r"^(?:那|那么|还有|另外|然后|所以|这个|那个|它|这些|那些|具体|详细)"
     r"|怎么(?:申请|办|弄|报|做|操作|申报|领|用|联系|去)|如何(?:申请|办理|申报|操作)|需要(?:什么|哪些|多久|多长)"
-    r"|什么(?:材料|条件|时候|流程|要求)|哪(?:里|儿)?(?:办|申请|交|报|领)|在哪|去哪|多少|多久|几天|多长时间"
+    r"|什么(?:材料|条件|时候|流程|要求)|哪些(?:材料|资料|条件|手续|证件|证明)|准备(?:什么|哪些|啥)|带(?:什么|哪些)|哪(?:里|儿)?(?:办|申请|交|报|领)|在哪|去哪|多少|多久|几天|多长时间"
     r"|还有(?:呢|吗|别的|其他)|具体|详细|展开|说说|讲讲|举个?例|为什么|呢[?]*$"
     r"|^(?:and|what about|how about)(?![a-z])|how (?:do|can|should) (?:i|we) (?:apply|get|register|start)|how much|how long"
     r"|where (?:do|can|should) (?:i|we)|what (?:documents|materials|else)|tell me more|more details|next step"

@@ -505,6 +505,8 @@ def test_sensitive(text, expected):
     [
         ("那怎么申请？", True),
         ("需要什么材料", True),
+        ("要准备哪些材料？", True),
+        ("去的时候要带什么？", True),
         ("在哪办", True),
         ("多少钱", True),
         ("还有呢", True),

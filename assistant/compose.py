@@ -8,6 +8,8 @@ an amount, a date or a 文号 because it has no way to write one.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +24,18 @@ from .reply import Citation, Eligibility, Profile
 
 MAX_MAIN_SENTENCES = 4
 MAX_PASSAGES = 2
+
+# What a question asks for, and how a sentence that holds it looks.
+_CN = "零一二两三四五六七八九十百千"
+_AMOUNT = re.compile(rf"(?:\d+(?:\.\d+)?|[{_CN}]+)\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%")
+_TIME = re.compile(rf"\d{{4}}年|(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
+_DOC_NO = re.compile(r"[〔\[［(（]\d{4}[〕\]］)）]\d+号")
+WANTS = (
+    (re.compile(r"多少钱|多少万|能拿多少|给多少|补多少|贷多少|最多|最高|上限|额度|how much"), _AMOUNT),
+    (re.compile(r"什么时候|哪年|何时|截止|期限|多久|多长时间|几天|when|how long|deadline"), _TIME),
+    (re.compile(r"文号|发文字号|document number"), _DOC_NO),
+)
+_ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文单位|发文机关|who issued")
 
 
 @dataclass
@@ -89,6 +103,7 @@ class ExtractiveComposer:
 
     def _main(self, req: ComposeRequest, cites: CitationList) -> str:
         qtok = _weights(req.query)
+        wants = wanted_facts(req.question)
         focus = [h for h in req.hits if h.extra.get("focus")]
         rest = req.hits[len(focus) :]
         if focus:  # context for a how-to answer comes from the same guide, not a neighbour
@@ -96,7 +111,7 @@ class ExtractiveComposer:
         lines = [_quote(h, body_sentences(h)[:6], cites) for h in focus]  # what was asked for: all of it
         budget = 1 if focus else MAX_MAIN_SENTENCES  # then a little context, or the best sentences
         for hit in _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []:
-            picked = best_sentences(hit, qtok, limit=2 if lines else 3)[:budget]
+            picked = best_sentences(hit, qtok, limit=2 if lines else 3, wants=wants)[:budget]
             if picked:
                 lines.append(_quote(hit, picked, cites))
                 budget -= len(picked)
@@ -181,20 +196,37 @@ def body_sentences(hit: Hit) -> list[str]:
     return out
 
 
-def best_sentences(hit: Hit, qtok: dict[str, float], limit: int = 3) -> list[str]:
-    """The sentences of a passage that share the most with the question, kept in reading order."""
+def wanted_facts(question: str) -> list[re.Pattern[str] | str]:
+    """The kinds of fact a question asks for: "一年最多能拿多少" wants an amount, "文号多少" a 文号,
+    "哪个部门发的" the issuer (a string, filled in per passage)."""
+    q = question.lower()
+    wants: list[re.Pattern[str] | str] = [pattern for asked, pattern in WANTS if asked.search(q)]
+    if _ISSUER_ASKED.search(q):
+        wants.append("issuer")
+    return wants
+
+
+def _holds(sentence: str, want: re.Pattern[str] | str, hit: Hit) -> bool:
+    if want == "issuer":
+        issuer = hit.passage.meta.issuer
+        return bool(issuer) and issuer in sentence
+    return bool(want.search(sentence))  # type: ignore[union-attr]
+
+
+def best_sentences(
+    hit: Hit, qtok: dict[str, float], limit: int = 3, wants: Sequence[re.Pattern[str] | str] = ()
+) -> list[str]:
+    """The sentences of a passage that share the most with the question, kept in reading order; a
+    sentence holding the kind of fact the question asks for (an amount, a date, a 文号) comes first."""
     sents = body_sentences(hit)
-    scored = []
-    for i, s in enumerate(sents):
-        score = _overlap(s, qtok) / math.sqrt(max(len(s), 20) / 20)
-        if score > 0:
-            scored.append((score, i))
-    if not scored:
-        return []
-    scored.sort(reverse=True)
-    best = scored[0][0]
-    keep = sorted(i for sc, i in scored[:limit] if sc >= 0.4 * best)
-    return [sents[i] for i in keep]
+    base = [_overlap(s, qtok) / math.sqrt(max(len(s), 20) / 20) for s in sents]
+    # Sentences with the fact asked for come first, but leave a slot for the best match in words.
+    held = [i for i, s in enumerate(sents) if any(_holds(s, w, hit) for w in wants)]
+    held = sorted(held, key=lambda i: -base[i])[: max(1, limit - 1)]
+    best = max(base, default=0.0)
+    rest = sorted((i for i in range(len(sents)) if i not in held and base[i] > 0), key=lambda i: -base[i])
+    rest = [i for i in rest if base[i] >= 0.4 * best][: limit - len(held)]
+    return [sents[i] for i in sorted(held + rest)]
 
 
 def retrieval_confidence(hits: list[Hit], query: str, idf=None) -> float:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.compose import ComposeRequest, ExtractiveComposer, _choose_passages, _weights
+from assistant.compose import (
+    ComposeRequest,
+    ExtractiveComposer,
+    _choose_passages,
+    _weights,
+    best_sentences,
+    wanted_facts,
+)
 from knowledge.types import DocMeta, Hit, Passage
 
 
@@ -34,3 +41,34 @@ def test_the_answer_cites_only_on_topic_passages():
     composed = ExtractiveComposer().compose(req)
     assert {c.doc_id for c in composed.citations} == {"jiaozi", "plan"}
     assert "办理地点" not in composed.answer
+
+
+PARK = hit(
+    "park-ai",
+    "示例·人工智能产业园服务中心帮入驻企业申领算力券，并对接在蓉智算设施。"
+    "园区为入驻企业提供算力调度、模型评测和数据标注等公共服务（示例）。"
+    "入驻企业在使用算力券之后，园区再按实际算力支出给予补贴，每家企业每年最高30万元（示例）。"
+    "园区每月举办一次算力供需对接会（示例）。",
+    1.0,
+)
+
+
+def test_an_amount_question_quotes_the_amount():
+    question = "人工智能产业园的算力补贴一年最多能拿多少？"
+    picked = best_sentences(PARK, _weights(question), limit=2, wants=wanted_facts(question))
+    assert any("30万元" in s for s in picked)
+    assert not any(
+        "30万元" in s for s in best_sentences(PARK, _weights(question), limit=2)
+    )  # words alone miss it
+
+
+def test_who_issued_and_document_number_quote_those_lines():
+    meta = DocMeta(doc_id="plan", kind="policy", title="行动方案", issuer="四川省人民政府")
+    text = "四川省人民政府\n关于印发《成都市激发产业创新活力专项行动方案》的通知\n川府发〔2026〕8号\n各有关单位：\n现将方案印发给你们。"
+    h = Hit(
+        passage=Passage(passage_id="plan#0", doc_id="plan", seq=0, section="", text=text, meta=meta), score=1
+    )
+    question = "成都激发产业创新活力的那个方案是哪个部门发的？文号多少？"
+    picked = best_sentences(h, _weights(question), limit=3, wants=wanted_facts(question))
+    assert "四川省人民政府" in picked and "川府发〔2026〕8号" in picked
+    assert wanted_facts("算力券怎么申请？") == []

@@ -130,7 +130,7 @@ class ExtractiveComposer:
                 continue
             sents = body_sentences(hit)[:3]
             if sents:
-                lines.append("".join(s + cites.mark(hit) for s in sents))
+                lines.append(_quote(hit, sents, cites))
         return "\n".join(lines)
 
     def _eligibility(self, req: ComposeRequest, cites: CitationList, blocks: list[str]) -> list[Eligibility]:
@@ -151,8 +151,15 @@ class ExtractiveComposer:
 
 
 def _quote(hit: Hit, sentences: list[str], cites: CitationList) -> str:
-    """Sentences of one passage, each followed by that passage's marker."""
-    return "".join(s + cites.mark(hit) for s in sentences)
+    """Sentences of one passage, each followed by that passage's marker; a sentence that starts a
+    line in the passage (第一步… 第二步…, a list of materials) starts a line in the answer too."""
+    text = hit.passage.text
+    out = []
+    for i, s in enumerate(sentences):
+        if i and f"\n{s}" in text:
+            out.append("\n")
+        out.append(s + cites.mark(hit))
+    return "".join(out)
 
 
 def _weights(query: str) -> dict[str, float]:

@@ -31,11 +31,15 @@ TRACKS: dict[str, tuple[str, ...]] = {
         "medical device|medtech|biomedicine|biomedical|cell therapy"
     ),
     "数字文创": _v(
-        "数字文创|文创|游戏|动漫|动画|影视|数字内容|元宇宙|电竞|短视频|数字人|虚拟人|game|gaming|"
-        "animation|anime|film|metaverse|digital content"
+        "数字文创|文创|游戏|手游|手机游戏|网游|网络游戏|页游|动漫|动画|影视|数字内容|元宇宙|电竞|短视频|微短剧|"
+        "短剧|数字人|虚拟人|game|gaming|mobile game|video game|esports|animation|anime|film|metaverse|"
+        "digital content"
     ),
     "绿色氢能": _v("绿色氢能|氢能|氢能源|燃料电池|制氢|储氢|加氢|hydrogen|fuel cell"),
-    "人形机器人": _v("人形机器人|机器人|机器狗|四足机器人|具身智能|灵巧手|robot|robotics|humanoid|embodied"),
+    "人形机器人": _v(
+        "人形机器人|机器人|机器狗|四足机器人|四足|足式机器人|双足机器人|具身智能|灵巧手|robot|robotics|"
+        "humanoid|embodied|robot dog|quadruped"
+    ),
     "商业航天": _v(
         "商业航天|航天|卫星|火箭|星座|遥感|satellite|rocket|aerospace|spacecraft|commercial space"
     ),
@@ -79,6 +83,28 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "适航|备案|认证|资质|许可证|牌照|注册证|高新技术企业认定|高企认定|专精特新认定|certification|"
         "license|licence|airworthiness"
     ),
+}
+
+# Wants: the kind of money the founder asks for. Keys are read by `route.py` (WANT_TYPES), which maps
+# them onto the fund catalog's instrument types. Generic money words (钱, 资金, 融资) name no kind.
+WANTS: dict[str, tuple[str, ...]] = {
+    "loan": _v("贷款|贷|科创贷|信用贷|银行贷款|借款|借钱|loan|bank loan|credit line"),
+    "equity": _v(
+        "基金|投资|股权投资|股权融资|天使投资|风投|风险投资|创投|vc|investor|investment|equity|fund|"
+        "venture capital"
+    ),
+    "subsidy": _v(
+        "补贴|补助|资助|无偿资助|拨款|奖励|创新券|科创券|科技券|算力券|grant|subsidy|subsidies|voucher"
+    ),
+    "guarantee": _v("担保|融资担保|guarantee"),
+    "bond": _v("债券|发债|科创债|bond"),
+}
+WANT_LABELS = {
+    "loan": "贷款",
+    "equity": "股权投资",
+    "subsidy": "补贴",
+    "guarantee": "融资担保",
+    "bond": "债券",
 }
 
 NEED_LABELS = {
@@ -230,6 +256,7 @@ TRACK_STOPS: tuple[str, ...] = _v(
     "软件著作权|你是机器人|是不是机器人|是机器人吗|星座运势|医疗保险|通信地址|游戏规则|are you a robot|"
     "are you a bot|are you an ai|are you ai"
 )
+WANT_STOPS: tuple[str, ...] = _v("基金会|投资回报")
 NEED_STOPS: tuple[str, ...] = _v("多少钱|价钱|训练营|训练场|市场监管|市场监督|市场化|市场主体|客户端")
 TOPIC_STOPS = ("高企业",)  # "提高企业竞争力" is not about 高企
 UNIVERSITY_STOPS: tuple[str, ...] = _v(
@@ -319,6 +346,13 @@ STAGES: list[tuple[re.Pattern[str], str]] = [
 NEED_DENIED_AFTER = re.compile(
     r"^[^,;!?。]{0,2}(?:暂时|目前|现在|也|都)?(?:不需要|不缺|不用|不急|没问题|够了|够用|已经有了|有了)"
 )
+# The thing a question asks for ("推荐什么贷款", "有什么基金适合我们", "which fund"): what the founder
+# wants to hear about, not what they said they lack.
+ASKED_FOR = re.compile(
+    r"(?:什么|哪些|哪个|哪家|哪几个|哪几家|哪种|哪类|推荐|适合(?:我们|我)?的?)(?:样的|一下|几个|一些|个)?"
+    r"(?:(?!找|要|拿|申请|缺|借)[^,;!?。]){0,4}$"  # "有什么办法找投资" still says they want it
+    r"|(?<![a-z])(?:which|what)(?: kinds? of| sorts? of| types? of)? (?:\w+ )?$|recommend (?:a |an |some )?$"
+)
 SHORT_OF = re.compile(r"不到|不足|没到|未到|不够|没有")  # "营收不到千万" is not growth
 
 CN_DIGITS = {
@@ -394,6 +428,24 @@ HAS_IP: list[tuple[re.Pattern[str], bool]] = [
         False,
     ),
 ]
+HAS_REVENUE: list[tuple[re.Pattern[str], bool]] = [
+    (
+        re.compile(
+            r"(?<![没无所])(?<!没有)(?<!还没)有了?(?:稳定的?|一些|一定的?|不少|点)?(?:收入|营收|营业收入|销售收入|现金流|流水)"
+            r"|(?:收入|营收|营业额|销售额)(?:已经|已|有|过|超过|达到|做到|近|快)?[^,;!?。]{0,3}[万亿]"
+            r"|开始盈利|已经盈利|盈利了|开始赚钱|赚钱了|(?<![a-z])(?:have|has|with) (?:some |steady )?revenue"
+            r"|revenue-generating|(?<![a-z])profitable"
+        ),
+        True,
+    ),
+    (
+        re.compile(
+            r"(?<!有)(?:还没有|没有|没|暂无|尚无|无|零)(?:任何)?(?:收入|营收|现金流)|收入(?:为零|是零|还是零)"
+            r"|pre-?revenue|no revenue|(?:don't|do not) have (?:any )?revenue"
+        ),
+        False,
+    ),
+]
 HYPOTHETICAL = re.compile(r"如果|假如|要是|需要|需|要求|必须|是否|有无|如何|怎么|想")
 
 _REG_HERE = re.compile(
@@ -446,6 +498,7 @@ PARK = re.compile(
     r"|(?:去|在|到)哪(?:里|儿)?.{0,2}(?:落户|落地|注册|入驻|办公|租)|落户(?:到|在)?哪|哪(?:里|儿)落户"
     r"|哪个区(?:比较|更)?(?:好|合适|适合|政策好)|(?:注册|落户|落地|办公)(?:在|到)哪|(?:区|园)[和与跟还是]?.{0,4}哪个(?:更|比较)?(?:好|合适|适合)|(?:想|要|申请|怎么|如何|能不能|可以|能否)入驻|入驻(?:条件|要求|流程|门槛|哪|申请)"
     r"|[找租][^,;!?。]{0,5}(?:场地|办公室|工位|厂房|园区|实验室)|找(?:个|一个)?地方办公"
+    rf"|(?:合适|适合)[^,;!?。]{{0,6}}(?:{_PLACE})"
     r"|选址|which park|recommend (?:a |an |some )?(?:park|incubator)|office space|find (?:an |a )?(?:office|incubator)"
     r"|where should (?:we|i) (?:set up|register|locate|base)"
 )
@@ -453,7 +506,8 @@ FUND = re.compile(
     r"推荐.{0,8}(?:基金|投资机构|投资人|融资|贷款|金融产品|资金)"
     r"|(?:哪个|哪些|哪家|哪几个|什么|哪类|哪种)(?:样的)?.{0,4}(?:基金|投资机构|投资人|贷款|金融产品|融资渠道|资金支持|融资方式)"
     r"|(?:找|拉|寻求|对接|需要|想要|想|要)(?:点|些|一些|一笔)?(?:投资|融资|资金|钱|天使投资|风投|vc)(?![吗么])"
-    r"|钱从哪|资金从哪|缺钱|没钱|融资难|怎么融资|如何融资|融资渠道|能融到|拿到投资|去哪(?:里|儿)?(?:融资|贷款|借钱|找钱)"
+    r"|钱从哪|资金从哪|(?<!不)缺钱|没钱|(?<!不)缺[^,;!?。]{0,4}(?:资金|经费)|(?:什么|哪些|哪种|哪类)[^,;!?。]{0,4}资金(?![^,;!?。]{0,4}(?:到账|拨付|下来|用途))"
+    r"|融资难|怎么融资|如何融资|融资渠道|能融到|拿到投资|去哪(?:里|儿)?(?:融资|贷款|借钱|找钱)"
     r"|适合(?:我们|我)?.{0,6}(?:基金|贷款|融资)|(?:基金|贷款|融资).{0,6}适合(?:我们|我)|(?:能|可以|想|要|需要)贷(?:款|多少)"
     r"|which fund|recommend (?:a |an |some )?(?:fund|investor|loan)|raise (?:money|funds|capital|a round|a seed)"
     r"|find investors|funding options|get (?:a )?loan|need (?:an? |some )?(?:investors?|funding|capital|money|loan)"

@@ -70,6 +70,13 @@ class Profile(Strict):
     first_time: bool | None = None
     registered_in_chengdu: bool | None = None
     has_ip: bool | None = None
+    has_revenue: bool | None = None
+    wants: list[Literal["loan", "equity", "subsidy", "guarantee", "bond"]] = Field(
+        default=[], description="Kinds of money the founder last asked for, e.g. loan for 推荐什么贷款."
+    )
+    topics: list[str] = Field(
+        default=[], description="Policy topics of the founder's last message that named any, e.g. 中试."
+    )
 
 
 class Reply(Strict):

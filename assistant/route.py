@@ -20,6 +20,28 @@ NEED_NAMES = {
 }
 
 
+WANT_NAMES = {
+    "loan": "贷款",
+    "equity": "股权投资",
+    "subsidy": "补贴",
+    "guarantee": "融资担保",
+    "bond": "债券",
+}
+# What the founder asks for → the instrument types that are it, and those that help get it
+# (a government guarantee backs a bank loan; 先投后股 and VC channels lead to equity).
+WANT_TYPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "loan": (frozenset({"loan"}), frozenset({"guarantee"})),
+    "equity": (frozenset({"fund"}), frozenset({"grant", "channel"})),
+    "subsidy": (frozenset({"grant", "voucher"}), frozenset()),
+    "guarantee": (frozenset({"guarantee"}), frozenset({"loan"})),
+    "bond": (frozenset({"bond"}), frozenset({"guarantee"})),
+}
+MONEY = frozenset({"fund", "grant", "voucher", "loan"})  # concrete money, before pilots and channels
+# A bank, a guarantor or a voucher office deals with an operating company; a grant or an equity
+# investor can back a team that registers when the money comes (see the guides' conditions).
+COMPANY_ONLY = frozenset({"loan", "guarantee", "bond", "voucher"})
+
+
 @dataclass
 class ParkMatch:
     park: Park
@@ -59,7 +81,10 @@ def _score_park(park: Park, profile: Profile) -> ParkMatch:
     if track_matches(profile.track, park.tracks):
         score += 10
         reasons.append(f"重点赛道包含{profile.track}")
-    items = [it for it in park.policy_items if set(it.needs) & set(profile.needs)]
+    # What the founder mentioned ("中试") first, then what they need.
+    named = [it for it in park.policy_items if any(t in it.title for t in profile.topics)]
+    needed = [it for it in park.policy_items if set(it.needs) & set(profile.needs) and it not in named]
+    items = named + needed
     if items:
         score += 2 * len(items)
         reasons.append("政策包有" + "、".join(f"“{it.title}”" for it in items[:3]))
@@ -78,17 +103,28 @@ def _score_park(park: Park, profile: Profile) -> ParkMatch:
 
 
 def match_funds(profile: Profile, catalog: Catalog, k: int = 4) -> list[FundMatch]:
-    """Funds and instruments by stage and need; track narrows those that name tracks."""
+    """Funds and instruments by stage and need, then by what the founder asked for (贷款, 基金, 补贴)
+    and the topics they named (中试); track narrows those that name tracks."""
     out = []
     for fund in catalog.funds.values():
-        score, reasons = _score_fund(fund, profile)
+        score, reasons = _score_fund(fund, profile, catalog)
         if score > 0:
             out.append(FundMatch(fund=fund, score=score, reasons=reasons))
     out.sort(key=lambda m: (-m.score, m.fund.id))
     return out[:k]
 
 
-def _score_fund(fund: Fund, profile: Profile) -> tuple[float, list[str]]:
+def _names_topic(fund: Fund, catalog: Catalog, topic: str) -> float:
+    """How directly a topic the founder named is this instrument: its name, or its guide's subject."""
+    if topic in fund.name:
+        return 3.0
+    guide = catalog.guides.get(fund.guide or "")
+    if guide and (topic == guide.topic or topic in guide.keywords):
+        return 2.0
+    return 0.0
+
+
+def _score_fund(fund: Fund, profile: Profile, catalog: Catalog) -> tuple[float, list[str]]:
     score, reasons = 0.0, []
     if fund.tracks and profile.track and not track_matches(profile.track, fund.tracks):
         return 0.0, []
@@ -97,7 +133,9 @@ def _score_fund(fund: Fund, profile: Profile) -> tuple[float, list[str]]:
             return 0.0, []
         score += 3
         reasons.append(f"面向{STAGE_NAMES[profile.stage]}企业")
-    if not profile.needs and fund.type not in {"fund", "grant"} and not fund.tracks:
+    exact = {w for w in profile.wants if fund.type in WANT_TYPES[w][0]}
+    related = {w for w in profile.wants if fund.type in WANT_TYPES[w][1]}
+    if not profile.needs and fund.type not in {"fund", "grant"} and not fund.tracks and not exact | related:
         return 0.0, []  # needs unknown: money for the stage, not every voucher and pilot
     needs = set(fund.needs) & set(profile.needs)
     if needs:
@@ -108,11 +146,36 @@ def _score_fund(fund: Fund, profile: Profile) -> tuple[float, list[str]]:
     if fund.tracks and profile.track:
         score += 2
         reasons.append(f"支持{profile.track}")
-    if fund.type in {"fund", "grant", "voucher", "loan"}:
-        score += 0.5  # concrete money before pilots and channels
-    if "funding" in profile.needs and fund.type in {"fund", "grant"}:
-        score += 1  # "we need money": investment and grants before vouchers
-    if profile.has_ip and "ip" in fund.needs:
-        score += 2
-        reasons.append("你们有知识产权，可以用来融资")
+    if fund.type in MONEY:
+        score += 0.5
+    if exact:
+        score += 3
+        reasons.append("是你问的" + "、".join(WANT_NAMES[w] for w in profile.wants if w in exact))
+    elif related:
+        score += 1
+        reasons.append("和你问的" + "、".join(WANT_NAMES[w] for w in profile.wants if w in related) + "相关")
+    elif not profile.wants and "funding" in profile.needs and fund.type in {"fund", "grant"}:
+        score += 1  # "we need money", no kind named: investment and grants before vouchers
+    topic = max(profile.topics, key=lambda t: _names_topic(fund, catalog, t), default=None)
+    if topic and (weight := _names_topic(fund, catalog, topic)):
+        score += weight
+        reasons.append(f"对应你提到的{topic}")
+    if profile.has_ip is not None and "ip" in fund.needs:
+        score += 2 if profile.has_ip else -2  # IP finance needs IP to pledge
+        if profile.has_ip:
+            reasons.append("你们有知识产权，可以用来融资")
+    if profile.has_revenue is not None and fund.type == "loan":
+        score += 1 if profile.has_revenue else -1.5  # a bank lends against income
+        if profile.has_revenue:
+            reasons.append("已有收入，贷款有还款来源")
+    if profile.registered_in_chengdu is False and fund.type in COMPANY_ONLY:
+        score -= 1.5
+    # Of two equal fits, the one whose every purpose the founder named: "ip" or "compute" in a
+    # fund's needs is what it is for, so 中试基金 (场地+资金) fits "缺钱" less than a plain fund.
+    have = (
+        set(profile.needs) | ({"ip"} if profile.has_ip else set()) | ({"funding"} if profile.wants else set())
+    )
+    score += len(set(fund.needs) & have) / len(fund.needs)
+    if not reasons:  # nothing the founder said points here: not a recommendation
+        return 0.0, []
     return max(score, 0.0), reasons

@@ -98,6 +98,7 @@ class Lexicon:
 
 _TRACKS = Lexicon(lx.TRACKS, lx.TRACK_STOPS)
 _NEEDS = Lexicon(lx.NEEDS, lx.NEED_STOPS)
+_WANTS = Lexicon(lx.WANTS, lx.WANT_STOPS)
 _DISTRICTS = Lexicon(lx.DISTRICTS)
 _UNIVERSITIES = Lexicon(lx.UNIVERSITIES, lx.UNIVERSITY_STOPS)
 _SMALLTALK = _compile_words(lx.SMALLTALK)
@@ -279,6 +280,28 @@ def _needs(text: str, current: list[str], skip: list[Hit]) -> list[str]:
     return out
 
 
+def _asked_for(text: str) -> list[Hit]:
+    """Kinds of money the message asks about ("推荐什么贷款") rather than says the team lacks."""
+    return [h for h in _WANTS.hits(text) if lx.ASKED_FOR.search(_clause_before(text, h.start))]
+
+
+def _wants(text: str, current: list[str]) -> list[str]:
+    """The kinds of money this message names ("想申请贷款" → loan), in order; else what we had, less
+    the kinds now turned down ("不想贷款")."""
+    hits = _WANTS.hits(text)
+    said = list(dict.fromkeys(h.value for h in hits if _stated(text, h)))
+    if said:
+        return said
+    denied = {h.value for h in hits if _negated(text, h.start)}
+    return [w for w in current if w not in denied]
+
+
+def _topics_of(text: str, current: list[str]) -> list[str]:
+    """The domain topics of the latest message that names any ("在做中试" → 中试)."""
+    seen = list(dict.fromkeys(h.value for h in _topics.hits(text) if not _negated(text, h.start)))
+    return seen or current
+
+
 def _district_hits(text: str) -> list[Hit]:
     hits = _DISTRICTS.hits(text)
     return [h for h in hits if not lx.OTHER_CITY_BEFORE.search(text[max(0, h.start - 4) : h.start])]
@@ -323,8 +346,18 @@ def _has_ip(text: str, current: bool | None) -> tuple[bool | None, list[Hit]]:
     return _latest(text, lx.HAS_IP, current, keep), spans
 
 
+def _has_revenue(text: str, current: bool | None) -> bool | None:
+    def keep(t: str, m: re.Match[str]) -> bool:
+        return not lx.HYPOTHETICAL.search(t[max(0, m.start() - 3) : m.start()])  # "要求有收入" is a rule
+
+    return _latest(text, lx.HAS_REVENUE, current, keep)
+
+
 def extract_profile(text: str, current: Profile) -> tuple[Profile, list[str]]:
-    """Update the founder profile from one message; returns the new profile and the changed fields."""
+    """Update the founder profile from one message; returns the new profile and the changed fields.
+
+    `wants` and `topics` say what the message asks about, not who the team is: they are kept in the
+    profile for routing but never reported as changed (a bare "专精特新" is a question, not news)."""
     t = _norm(text)
     universities = _UNIVERSITIES.hits(t)
     not_facts = [Hit(m.start(), m.end(), "") for m in lx.NOT_A_FACT.finditer(t)]
@@ -337,15 +370,18 @@ def extract_profile(text: str, current: Profile) -> tuple[Profile, list[str]]:
         "track": _track(masked, current.track),
         "stage": _stage(stages, current.stage),
         "team_size": _team_size(masked, current.team_size),
-        "needs": _needs(masked, current.needs, ip_spans + stages),  # "有客户了" is a fact, not a need
+        # "有客户了" is a fact and "推荐什么贷款" a question, not a need
+        "needs": _needs(masked, current.needs, ip_spans + stages + _asked_for(masked)),
         "district": _pick_value(masked, districts, current.district, lx.LOCATED_AT),
         "university": _university(t, current.university),
         "first_time": _latest(masked, lx.FIRST_TIME, current.first_time),
         "registered_in_chengdu": _registered(masked, current.registered_in_chengdu, district),
         "has_ip": has_ip,
+        "has_revenue": _has_revenue(masked, current.has_revenue),
     }
     changed = [k for k, v in update.items() if v != getattr(current, k)]
-    merged = current.model_dump() | {k: update[k] for k in changed}
+    asked = {"wants": _wants(masked, current.wants), "topics": _topics_of(t, current.topics)}
+    merged = current.model_dump() | {k: update[k] for k in changed} | asked
     return Profile.model_validate(merged), changed
 
 
@@ -368,6 +404,7 @@ def summarize_profile(profile: Profile) -> str:
         (profile.first_time, "首次创业", "连续创业"),
         (profile.registered_in_chengdu, "已在成都注册", "未在成都注册"),
         (profile.has_ip, "有知识产权", "暂无知识产权"),
+        (profile.has_revenue, "已有收入", "暂无收入"),
     ):
         if value is not None:
             parts.append(yes if value else no)
@@ -431,7 +468,7 @@ def _routing(t: str, profile: Profile) -> Intent | None:
         # "有什么适合我们的？" names no object: lean on what the founder said they need.
         if "space" in profile.needs:
             return "park_routing"
-        if "funding" in profile.needs:
+        if "funding" in profile.needs or profile.wants:
             return "fund_routing"
     return None
 

@@ -11,6 +11,8 @@ import pytest
 from assistant.compose import ComposeRequest, ExtractiveComposer
 from assistant.engine import MessageError
 from assistant.phrases import phrases
+from assistant.reply import Profile
+from assistant.route import match_funds, match_parks
 from knowledge.types import DocMeta, Hit, Passage
 
 MARK = re.compile(r"\[(\d+)\]")
@@ -50,6 +52,93 @@ def test_park_routing_asks_when_track_unknown(assistant):
     reply = assistant.respond(None, "帮我推荐一个园区")
     assert reply.intent == "park_routing" and not reply.parks
     assert reply.answer == phrases("zh").get("ask_track")
+
+
+@pytest.mark.parametrize(
+    ("text", "park"),
+    [
+        ("我们做手机游戏，有合适的园区吗？", "park-digital-culture"),
+        ("我们做足式机器人，有合适的园区吗？", "park-humanoid-robot"),
+    ],
+)
+def test_park_routing_knows_the_track_words(assistant, text, park):
+    reply = assistant.respond(None, text)
+    assert reply.intent == "park_routing" and reply.parks[0].id == park
+    assert reply.parks[0].reason and reply.parks[0].citations
+    assert_markers_resolve(reply)
+
+
+def test_fund_routing_asks_for_the_stage(assistant):
+    reply = assistant.respond(None, "有哪些贷款适合我们？")
+    assert reply.intent == "fund_routing" and not reply.funds
+    assert reply.answer == phrases("zh").get("ask_stage") and "哪个阶段" in reply.answer
+    follow = assistant.respond(reply.session_id, "我们是初创期，已经有收入了")
+    assert follow.profile.wants == ["loan"] and follow.profile.has_revenue
+
+
+def test_fund_routing_follows_what_the_founder_said(assistant):
+    reply = assistant.respond(None, "我们初创期，有营收了，想贷款，推荐什么贷款？")
+    assert reply.intent == "fund_routing"
+    assert reply.funds[0].id == "fund-kechuang-loan" and "贷款" in reply.funds[0].reason
+    assert all(f.reason and f.citations for f in reply.funds)
+    assert_markers_resolve(reply)
+    pilot = assistant.respond(None, "我们种子期，正在做中试，缺资金，有什么基金？")
+    assert pilot.funds[0].id == "fund-pilot-scale" and "中试" in pilot.funds[0].reason
+    idea = assistant.respond(None, "我们还没注册公司，缺启动资金，有什么政府资金可以找？")
+    assert idea.intent == "fund_routing" and idea.funds[0].id == "fund-invest-then-equity"
+
+
+@pytest.mark.parametrize(
+    ("profile", "first"),
+    [
+        # asked for a loan: loans first; the profile, not the id, orders them
+        (Profile(stage="early", needs=["funding"], wants=["loan"]), "fund-kechuang-loan"),
+        (Profile(stage="early", needs=["funding"], wants=["loan"], has_ip=True), "fund-ip-pledge"),
+        (Profile(stage="seed", needs=["funding"], topics=["中试"]), "fund-pilot-scale"),
+        (Profile(stage="idea", needs=["funding"], registered_in_chengdu=False), "fund-invest-then-equity"),
+    ],
+)
+def test_fund_ranking_uses_the_profile(catalog, profile, first):
+    matches = match_funds(profile, catalog)
+    assert matches[0].fund.id == first
+    assert all(m.reasons for m in matches)
+
+
+def test_fund_ranking_loans_before_equity_when_a_loan_is_asked_for(catalog):
+    matches = match_funds(
+        Profile(stage="early", needs=["funding"], wants=["loan"], has_revenue=True), catalog
+    )
+    assert [m.fund.type for m in matches[:2]] == ["loan", "loan"]
+    assert "已有收入" in "；".join(matches[0].reasons)
+    no_revenue = match_funds(
+        Profile(stage="early", needs=["funding"], wants=["loan"], has_revenue=False), catalog
+    )
+    assert no_revenue[0].score < matches[0].score
+
+
+def test_fund_ranking_follows_the_kind_of_money_asked_for(catalog):
+    def top(wants: list[str], k: int = 2) -> list[str]:
+        return [
+            m.fund.type for m in match_funds(Profile(stage="seed", needs=["funding"], wants=wants), catalog)
+        ][:k]
+
+    assert top(["equity"]) == ["fund", "fund"]
+    assert set(top(["subsidy"], 3)) <= {"grant", "voucher"}
+    assert top(["guarantee"], 1) == ["guarantee"]
+    # 中试基金 (场地+资金) is an equity fund too, but "缺钱" says nothing of a pilot plant
+    ranked = [
+        m.fund.id for m in match_funds(Profile(stage="seed", needs=["funding"], wants=["equity"]), catalog)
+    ]
+    assert ranked.index("fund-pilot-scale") > ranked.index("fund-future-angel")
+
+
+def test_funds_need_a_reason(catalog):
+    assert match_funds(Profile(track="人工智能"), catalog) == []  # nothing said about money
+
+
+def test_park_items_follow_the_topic_named(catalog):
+    matches = match_parks(Profile(track="生物医药", topics=["中试"]), catalog)
+    assert matches[0].park.id == "park-biomed" and "中试" in matches[0].items[0].title
 
 
 def test_profile_correction(assistant):

@@ -98,6 +98,8 @@ def test_english_team_of_four():
         ("We build humanoid robots", "人形机器人"),
         ("We are a biotech startup", "生物医药"),
         ("we make mobile games", "数字文创"),
+        ("我们是做手游的小团队", "数字文创"),
+        ("四足方向的团队", "人形机器人"),
         ("satellite data company", "商业航天"),
         ("我们做SaaS软件", "软件和信息服务"),
         ("我们开奶茶店", "消费零售"),
@@ -244,6 +246,39 @@ def test_needs(text, needs):
     assert profile_of(text).needs == needs
 
 
+@pytest.mark.parametrize(
+    ("text", "needs", "wants"),
+    [
+        ("想申请贷款", ["funding"], ["loan"]),
+        ("有什么基金适合我们？", [], ["equity"]),  # the thing asked about, not a need said
+        ("想申请贷款，推荐什么贷款？", ["funding"], ["loan"]),
+        ("推荐一下适合我们的基金", [], ["equity"]),
+        ("算力太贵了，有什么补贴？", ["compute"], ["subsidy"]),
+        ("Which fund fits us?", [], ["equity"]),
+        ("有什么办法找投资", ["funding"], ["equity"]),  # 找投资 says they want it
+        ("缺钱", ["funding"], []),  # money of no particular kind
+        ("不想贷款，想找投资", ["funding"], ["equity"]),
+    ],
+)
+def test_kind_of_money_asked_for(text, needs, wants):
+    p = profile_of(text)
+    assert (p.needs, p.wants) == (needs, wants)
+
+
+def test_wants_follow_the_latest_question():
+    assert profile_of("那贷款呢", Profile(wants=["equity"])).wants == ["loan"]
+    assert profile_of("那怎么申请？", Profile(wants=["loan"])).wants == ["loan"]
+    assert profile_of("我们不想贷款", Profile(wants=["loan"])).wants == []
+
+
+def test_topics_are_kept_but_not_reported_as_news():
+    p, changed = extract_profile("我们刚起步，在做中试放大", Profile())
+    assert p.topics == ["中试"] and changed == ["stage"]
+    p, changed = extract_profile("专精特新", Profile())
+    assert p.topics == ["专精特新"] and changed == []  # a bare topic is a question, not a fact
+    assert profile_of("那怎么申请？", Profile(topics=["中试"])).topics == ["中试"]
+
+
 def test_needs_are_added_not_replaced():
     assert profile_of("还想招人", Profile(needs=["space"])).needs == ["space", "talent"]
 
@@ -341,6 +376,23 @@ def test_has_ip(text, value):
     assert profile_of(text).has_ip is value
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("我们是初创期的小公司，有收入了", True),
+        ("去年营收300万", True),
+        ("已经开始盈利了", True),
+        ("还没有收入", False),
+        ("有没有收入都能申请吗", None),
+        ("科创贷要求有收入吗", None),
+        ("如果没有收入能贷款吗", None),
+        ("we are pre-revenue", False),
+    ],
+)
+def test_has_revenue(text, value):
+    assert profile_of(text).has_revenue is value
+
+
 def test_unchanged_profile_reports_nothing():
     current = Profile(track="低空经济", team_size=3)
     p, changed = extract_profile("那怎么申请？", current)
@@ -352,6 +404,7 @@ def test_summarize_profile():
     assert summarize_profile(p) == "赛道：低空经济；阶段：种子期；团队 3 人；需求：场地、资金"
     assert summarize_profile(Profile()) == ""
     assert "首次创业" in summarize_profile(Profile(first_time=True, district="高新区"))
+    assert summarize_profile(Profile(stage="early", has_revenue=True)) == "阶段：初创期；已有收入"
 
 
 # --- intents ---------------------------------------------------------------------------------------
@@ -392,6 +445,8 @@ def test_summarize_profile():
         ("做无人机的去哪里落户比较好", "park_routing"),
         ("想找个便宜的办公室", "park_routing"),
         ("怎么入驻孵化器", "park_routing"),
+        ("我们做机器狗，有合适的园区吗？", "park_routing"),
+        ("有适合我们的产业园吗", "park_routing"),
         ("which park fits a robotics startup?", "park_routing"),
         ("高新区和天府新区哪个更适合做AI", "park_routing"),
         ("还没注册公司，注册在哪个区比较好", "park_routing"),
@@ -402,6 +457,10 @@ def test_summarize_profile():
         ("找投资有什么渠道", "fund_routing"),
         ("有什么贷款适合我们这种轻资产公司", "fund_routing"),
         ("which fund should we apply to?", "fund_routing"),
+        ("还没注册，缺启动资金，有什么政府资金可以找？", "fund_routing"),
+        ("我们缺研发经费", "fund_routing"),
+        ("我们不缺资金，想找场地", "park_routing"),
+        ("资金什么时候到账", "policy_question"),
         ("天使基金怎么申请", "policy_question"),  # a named instrument's procedure
         # smalltalk
         ("你好", "smalltalk"),
@@ -450,6 +509,11 @@ def test_routing_falls_back_on_the_profile_needs():
     assert intent("有什么适合我们的？", Profile(needs=["space"])) == "park_routing"
     assert intent("有什么适合我们的？", Profile(needs=["funding"])) == "fund_routing"
     assert intent("有什么适合我们的？") == "policy_question"
+    assert intent("有什么适合我们的？", Profile(wants=["loan"])) == "fund_routing"
+
+
+def test_a_park_question_is_about_parks_whatever_the_team_needs():
+    assert intent("有适合我们的园区吗？", Profile(needs=["funding"])) == "park_routing"
 
 
 # --- eligibility rulings, sensitive topics, follow-ups ---------------------------------------------

@@ -19,6 +19,7 @@ from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
 from .citations import CitationList, caveats
+from .curated import similar
 from .phrases import phrases
 from .reply import Citation, Eligibility, Profile
 
@@ -109,9 +110,15 @@ class ExtractiveComposer:
         if focus:  # context for a how-to answer comes from the same guide, not a neighbour
             rest = [h for h in rest if h.passage.doc_id == focus[0].passage.doc_id]
         lines = [_quote(h, body_sentences(h)[:6], cites) for h in focus]  # what was asked for: all of it
+        said = {normalise_ws(x) for h in focus for x in body_sentences(h)[:6]}
         budget = 1 if focus else MAX_MAIN_SENTENCES  # then a little context, or the best sentences
-        for hit in _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []:
-            picked = best_sentences(hit, qtok, limit=2 if lines else 3, wants=wants)[:budget]
+        chosen = _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []
+        chosen.sort(key=lambda h: -_asks_same(h, req.question))  # an FAQ asking this very question leads
+        for hit in chosen:
+            picked = best_sentences(hit, qtok, limit=2 if lines else 3, wants=wants, question=req.question)
+            # A guide and a catalog entry often quote the same clause: say it once.
+            picked = [x for x in picked if normalise_ws(x) not in said][:budget]
+            said.update(normalise_ws(x) for x in picked)
             if picked:
                 lines.append(_quote(hit, picked, cites))
                 budget -= len(picked)
@@ -174,6 +181,20 @@ def _overlap(text: str, qtok: dict[str, float]) -> float:
     return sum(w for t, w in qtok.items() if t in text)
 
 
+FAQ_SAME = 0.5  # bigram Jaccard from which an FAQ question is the founder's question in other words
+
+
+def _asks_same(hit: Hit, question: str) -> float:
+    """How close the passage's FAQ questions come to the founder's (0 below FAQ_SAME)."""
+    best = max((similar(q, question) for _, q in _body(hit) if q), default=0.0)
+    return best if best >= FAQ_SAME else 0.0
+
+
+def _score(text: str, qtok: dict[str, float]) -> float:
+    """Words shared with the question, with long sentences not winning on length alone."""
+    return _overlap(text, qtok) / math.sqrt(max(len(text), 20) / 20) if text else 0.0
+
+
 def _choose_passages(hits: list[Hit], qtok: dict[str, float]) -> list[Hit]:
     """The top hit, plus up to two more that score close to it and add different text. A second
     passage must share at least half as much of the question as the first: one common word such as
@@ -192,14 +213,24 @@ def _choose_passages(hits: list[Hit], qtok: dict[str, float]) -> list[Hit]:
 
 def body_sentences(hit: Hit) -> list[str]:
     """A passage's sentences without its heading line or the sample disclaimer."""
+    return [s for s, _ in _body(hit)]
+
+
+def _body(hit: Hit) -> list[tuple[str, str]]:
+    """Body sentences, each with the FAQ question it answers ("" outside a FAQ): a founder who asks
+    "先投后股的钱要还吗" should get the answer to that question, whatever words the answer uses."""
     p = hit.passage
     section_flat = normalise_ws(p.section)
-    out = []
+    out: list[tuple[str, str]] = []
+    question = ""
     for s in split_sentences(p.text):
         flat = normalise_ws(s).rstrip("。：:；;")
-        if s == SAMPLE_LINE or (flat and flat in section_flat) or len(flat) < 4 or s.startswith("问："):
+        if s.startswith("问："):
+            question = s.removeprefix("问：")
             continue
-        out.append(s.removeprefix("答："))  # FAQ answers: quote the answer, not the label
+        if s == SAMPLE_LINE or (flat and flat in section_flat) or len(flat) < 4:
+            continue
+        out.append((s.removeprefix("答："), question))  # FAQ answers: quote the answer, not the label
     return out
 
 
@@ -221,12 +252,19 @@ def _holds(sentence: str, want: re.Pattern[str] | str, hit: Hit) -> bool:
 
 
 def best_sentences(
-    hit: Hit, qtok: dict[str, float], limit: int = 3, wants: Sequence[re.Pattern[str] | str] = ()
+    hit: Hit,
+    qtok: dict[str, float],
+    limit: int = 3,
+    wants: Sequence[re.Pattern[str] | str] = (),
+    question: str = "",
 ) -> list[str]:
     """The sentences of a passage that share the most with the question, kept in reading order; a
     sentence holding the kind of fact the question asks for (an amount, a date, a 文号) comes first."""
-    sents = body_sentences(hit)
-    base = [_overlap(s, qtok) / math.sqrt(max(len(s), 20) / 20) for s in sents]
+    body = _body(hit)
+    if question and (same := _asks_same(hit, question)):  # the FAQ answer to this very question
+        body = [(s, q) for s, q in body if q and similar(q, question) >= same]
+    sents = [s for s, _ in body]
+    base = [_score(s, qtok) + _score(q, qtok) for s, q in body]
     # Sentences with the fact asked for come first, but leave a slot for the best match in words.
     held = [i for i, s in enumerate(sents) if any(_holds(s, w, hit) for w in wants)]
     held = sorted(held, key=lambda i: -base[i])[: max(1, limit - 1)]

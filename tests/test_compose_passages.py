@@ -72,3 +72,46 @@ def test_who_issued_and_document_number_quote_those_lines():
     picked = best_sentences(h, _weights(question), limit=3, wants=wanted_facts(question))
     assert "四川省人民政府" in picked and "川府发〔2026〕8号" in picked
     assert wanted_facts("算力券怎么申请？") == []
+
+
+def _guide_hit(doc_id: str, section: str, text: str, score: float) -> Hit:
+    meta = DocMeta(doc_id=doc_id, kind="guide", title=doc_id)
+    passage = Passage(
+        passage_id=f"{doc_id}#{section}", doc_id=doc_id, seq=0, section=section, text=text, meta=meta
+    )
+    return Hit(passage=passage, score=score)
+
+
+FAQ = _guide_hit(
+    "guide-ite",
+    "六、常见问题",
+    "六、常见问题\n问：先投后股的钱以后要还吗？\n答：先投阶段投入的是科技项目资金，形成的股权由专项接续基金承接；"
+    "股权怎么退出以项目合同约定为准。\n问：先投后股和天使基金有什么不同？\n答：先投后股先以科技项目资金投入，适合早期团队。",
+    0.9,
+)
+WHAT = _guide_hit(
+    "fund-ite",
+    "一、是什么",
+    "一、是什么\n先投后股属于财政资金支持。先投后股以科技项目资金投入科创团队。",
+    1.0,
+)
+
+
+def test_the_faq_answer_to_the_same_question_leads_and_stands_alone():
+    question = "先投后股给的钱以后要还吗？"
+    req = ComposeRequest(question=question, query=question, lang="zh", hits=[WHAT, FAQ], confidence=0.9)
+    answer = ExtractiveComposer().compose(req).answer
+    assert answer.startswith("先投阶段投入的是科技项目资金")  # the FAQ answer first, not the catalog line
+    assert "适合早期团队" not in answer  # another question's answer in the same passage is not quoted
+
+
+def test_a_sentence_two_passages_share_is_said_once():
+    clause = "川府发〔2026〕8号提出为科技创新债券提供贴息、政策性融资担保等支持措施。"
+    a = _guide_hit(
+        "guide-bond", "一、这是什么", f"一、这是什么\n{clause}科技创新债券也常被简称为科创债。", 1.0
+    )
+    b = _guide_hit("fund-bond", "一、是什么", f"一、是什么\n科技创新债券属于债券融资。{clause}", 0.95)
+    question = "发科创债有贴息吗？"
+    req = ComposeRequest(question=question, query="科技创新债券 贴息", lang="zh", hits=[a, b], confidence=0.9)
+    answer = ExtractiveComposer().compose(req).answer
+    assert answer.count("提供贴息") == 1

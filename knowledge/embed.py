@@ -70,7 +70,6 @@ class E5Embedder:
                 self._queries.popitem(last=False)
         return vec
 
-
     def forget_queries(self) -> None:
         """Empty the query-vector cache (benchmarks time the embedding, not the cache)."""
         with self._cache_lock:

@@ -158,7 +158,8 @@ const ChatRender = (() => {
     if (p.university) chips.push(["高校", p.university, {write: (v) => `我们团队来自${v}`}]);
     const flags = [["first_time", "首次创业", "连续创业", "我是第一次创业", "我之前创过业"],
       ["registered_in_chengdu", "已在成都注册", "未在成都注册", "公司已经在成都注册了", "公司还没有在成都注册"],
-      ["has_ip", "有知识产权", "暂无知识产权", "我们有专利", "我们还没有专利"]];
+      ["has_ip", "有知识产权", "暂无知识产权", "我们有专利", "我们还没有专利"],
+      ["has_revenue", "已有收入", "暂无收入", "我们已经有收入了", "我们还没有收入"]];
     for (const [key, yes, no, sayYes, sayNo] of flags) {
       if (p[key] === null || p[key] === undefined) continue;
       chips.push(["", p[key] ? yes : no, {options: [[yes, sayYes], [no, sayNo]]}]);

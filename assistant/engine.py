@@ -279,7 +279,8 @@ class Assistant:
             query = f"{' '.join(en_terms)} {query}"
         if curated := self._curated(t):
             return curated
-        generic = bool(t.profile.track) and not topics and any(w in t.text for w in GENERIC_SUPPORT)
+        asked = und.topic_terms(t.text, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
+        generic = bool(t.profile.track) and not asked and any(w in t.text for w in GENERIC_SUPPORT)
         if generic:  # "what support is there for us?": the policy's own words on this track first
             query = f"{t.profile.track} {t.text}"
             hits = self._search(query, kinds=("policy",)) or self._search(query)
@@ -309,6 +310,12 @@ class Assistant:
             t.state.subject = t.text
         if composed.handoff_reason:
             return self._handoff(t, composed.handoff_reason, topics)
+        if generic and conf < LOW_CONFIDENCE:  # "有什么支持？" with no clause that fits: the routes answer it
+            routed = self._reply(t, "", "policy_question", conf, [])
+            self._attach_routes(t, routed)
+            if routed.parks or routed.funds:
+                t.state.low_streak = 0
+                return routed
         t.state.low_streak = t.state.low_streak + 1 if conf < LOW_CONFIDENCE else 0
         if t.state.low_streak >= 2:
             t.state.low_streak = 0
@@ -455,7 +462,8 @@ class Assistant:
             t.state.parks = [m.park.id for m in matches]
         if funds and (fmatches := match_funds(t.profile, self.catalog)):
             lines, reply.funds = fund_lines(fmatches, self.index, cites)
-            blocks.append(ph.get("funds_lead", profile=profile_text) + "\n" + lines)
+            lead = ph.get("funds_also") if reply.parks else ph.get("funds_lead", profile=profile_text)
+            blocks.append(lead + "\n" + lines)
         reply.answer = "\n\n".join(blocks)
         reply.citations = cites.items()
         if any(c.sample for c in reply.citations) and ph.get("sample_note") not in reply.answer:

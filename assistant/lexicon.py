@@ -284,6 +284,7 @@ NEGATION = re.compile(
     r"不是|不做|并非|不搞|不再|不在|不缺|不需要|不用|无需|暂不|不想|(?<![a-z])not(?![a-z])|n't"
     r"|(?<![a-z])no(?: longer)?(?![a-z])"
 )
+NOT_DONE = re.compile(r"(?<!有)没有?|尚未|还未|未曾")  # 还没注册公司; not 有没有, not 未来
 CORRECTION = re.compile(
     r"不对|说错|更正|纠正|其实是|应该是|而是|改做|转做|转型做|现在做|现在是|actually|instead"
 )

@@ -125,6 +125,13 @@ def _negated(text: str, pos: int) -> bool:
     return len(gap) <= (16 if re.search("[a-z]", gap) else 4)
 
 
+def _not_done(text: str, pos: int) -> bool:
+    """ "还没注册公司": the words just before `pos` say it has not happened ("有没有" is a question)."""
+    clause = _clause_before(text, pos)
+    found = list(lx.NOT_DONE.finditer(clause))
+    return bool(found) and len(clause) - found[-1].end() <= 2
+
+
 def _intending(text: str, pos: int) -> bool:
     """True when the words before `pos` express a plan or a question, not a fact ("想在高新区注册")."""
     return bool(lx.INTENDING.search(_clause_before(text, pos)[-8:]))
@@ -414,11 +421,14 @@ def summarize_profile(profile: Profile) -> str:
 # --- topics ----------------------------------------------------------------------------------------
 
 
-def topic_terms(text: str) -> list[str]:
-    """Canonical domain topics in order of first mention, e.g. "创新券怎么领" → ["科技创新券"]."""
+def topic_terms(text: str, asked_only: bool = False) -> list[str]:
+    """Canonical domain topics in order of first mention, e.g. "创新券怎么领" → ["科技创新券"]. With
+    `asked_only`, not those said of the team in the negative ("还没注册公司" is a fact, not a topic)."""
+    t = _norm(text)
     seen: dict[str, None] = {}
-    for h in _topics.hits(_norm(text)):
-        seen.setdefault(h.value)
+    for h in _topics.hits(t):
+        if not (asked_only and (_negated(t, h.start) or _not_done(t, h.start))):
+            seen.setdefault(h.value)
     return list(seen)
 
 

@@ -48,6 +48,17 @@ def test_first_question_builds_profile_and_routes(assistant):
     assert_markers_resolve(reply)
 
 
+def test_support_question_with_a_not_yet_fact_still_routes(assistant):
+    """ "还没注册公司" tells us about the team; it is not a question about company registration."""
+    reply = assistant.respond(None, "我们是做手游的，三个人，还没注册公司，有什么支持？")
+    assert reply.profile.registered_in_chengdu is False
+    assert reply.parks and reply.parks[0].id == "park-digital-culture"
+    assert reply.funds and all(f.reason for f in reply.funds)
+    assert not reply.answer.startswith(phrases("zh").get("low_confidence"))  # no weak quote first
+    assert reply.answer.count("按你的情况") == 1  # the profile is said once
+    assert_markers_resolve(reply)
+
+
 def test_park_routing_asks_when_track_unknown(assistant):
     reply = assistant.respond(None, "帮我推荐一个园区")
     assert reply.intent == "park_routing" and not reply.parks

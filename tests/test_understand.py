@@ -608,6 +608,21 @@ def test_topic_terms(text, topics):
     assert topic_terms(text) == topics
 
 
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("还没注册公司，有什么支持？", []),  # a fact about the team
+        ("我们尚未申请算力券，能给什么扶持？", []),
+        ("我们不需要算力券", []),
+        ("有没有注册公司的补贴？", ["工商注册"]),  # 有没有 is a question
+        ("注册公司去哪办？", ["工商注册"]),
+        ("未来产业天使基金投什么？", ["天使基金"]),  # 未来 is not 未
+    ],
+)
+def test_topic_terms_asked_only(text, asked):
+    assert topic_terms(text, asked_only=True) == asked
+
+
 def test_add_topic_terms():
     add_topic_terms({"示例·测试园": ["测试园"]})
     assert topic_terms("测试园在哪") == ["示例·测试园"]

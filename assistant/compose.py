@@ -15,6 +15,7 @@ from typing import Protocol
 
 from knowledge.catalog import SAMPLE_LINE
 from knowledge.sentences import normalise_ws, split_sentences
+from knowledge.synonyms import alternatives, widen
 from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
@@ -103,7 +104,7 @@ class ExtractiveComposer:
         return Composed(answer="\n\n".join(b for b in blocks if b), citations=cites.items(), eligibility=elig)
 
     def _main(self, req: ComposeRequest, cites: CitationList) -> str:
-        qtok = _weights(req.query)
+        qtok = _weights(widen(req.query))  # "老板" also finds the sentence about 企业家
         wants = wanted_facts(req.question)
         focus = [h for h in req.hits if h.extra.get("focus")]
         rest = req.hits[len(focus) :]
@@ -287,7 +288,8 @@ def retrieval_confidence(hits: list[Hit], query: str, idf=None) -> float:
     coverage = 0.0
     for h in hits[:2]:
         head = f"{h.passage.meta.title}{h.passage.section}{h.passage.text}".lower()
-        coverage = max(coverage, sum(w for t, w in weight.items() if t in head) / total)
+        found = sum(w for t, w in weight.items() if t in head or any(a in head for a in alternatives(t)))
+        coverage = max(coverage, found / total)
     cos = max((h.extra.get("cosine") or 0.0) for h in hits[:2])
     dense = min(max((cos - 0.84) / 0.06, 0.0), 1.0)
     return round(0.4 * dense + 0.6 * coverage, 3)

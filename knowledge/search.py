@@ -14,6 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .index import KnowledgeIndex
+from .synonyms import widen
 from .types import Hit, Passage
 
 RRF_K = 60
@@ -73,7 +74,7 @@ def search(
     At most `per_doc` passages come from one document, so one long guide cannot fill the list."""
     filters = filters or Filters()
     dense = _dense_top(index, query, depth, filters) if mode != "bm25" else []
-    bm25 = _bm25_top(index, query, depth, filters) if mode != "dense" else []
+    bm25 = _bm25_top(index, widen(query), depth, filters) if mode != "dense" else []  # + policy words
     fused: dict[str, dict] = {}
     for rank, (pid, sim) in enumerate(dense, 1):
         fused.setdefault(pid, {})["dense"] = (rank, sim)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge.catalog import STAGE_NAMES
+
 
 def _v(variants: str) -> tuple[str, ...]:
     # Variants are written "a|b|c" so a lexicon stays a few lines per value.
@@ -117,7 +119,7 @@ NEED_LABELS = {
     "market": "市场",
     "certification": "资质认证",
 }
-STAGE_LABELS = {"idea": "想法阶段", "seed": "种子期", "early": "初创期", "growth": "成长期"}
+STAGE_LABELS = STAGE_NAMES  # one wording for stages, shared with the catalog pages
 
 # Districts: the five central districts need their 区 suffix (锦江/武侯/金牛 are also hotels and sights).
 DISTRICTS: dict[str, tuple[str, ...]] = {

@@ -6,27 +6,9 @@ from dataclasses import dataclass, field
 
 from knowledge.catalog import STAGE_NAMES, Catalog, Fund, Park, PolicyItem
 
+from . import lexicon as lx
 from .reply import Profile
 
-NEED_NAMES = {
-    "space": "场地",
-    "funding": "资金",
-    "talent": "人才",
-    "compute": "算力",
-    "ip": "知识产权",
-    "scenarios": "应用场景",
-    "market": "市场",
-    "certification": "资质认证",
-}
-
-
-WANT_NAMES = {
-    "loan": "贷款",
-    "equity": "股权投资",
-    "subsidy": "补贴",
-    "guarantee": "融资担保",
-    "bond": "债券",
-}
 # What the founder asks for → the instrument types that are it, and those that help get it
 # (a government guarantee backs a bank loan; 先投后股 and VC channels lead to equity).
 WANT_TYPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -140,7 +122,7 @@ def _score_fund(fund: Fund, profile: Profile, catalog: Catalog) -> tuple[float, 
     needs = set(fund.needs) & set(profile.needs)
     if needs:
         score += 2 * len(needs)
-        reasons.append("对应你的需求：" + "、".join(NEED_NAMES[n] for n in sorted(needs)))
+        reasons.append("对应你的需求：" + "、".join(lx.NEED_LABELS[n] for n in sorted(needs)))
     elif profile.needs:
         score -= 1
     if fund.tracks and profile.track:
@@ -150,10 +132,12 @@ def _score_fund(fund: Fund, profile: Profile, catalog: Catalog) -> tuple[float, 
         score += 0.5
     if exact:
         score += 3
-        reasons.append("是你问的" + "、".join(WANT_NAMES[w] for w in profile.wants if w in exact))
+        reasons.append("是你问的" + "、".join(lx.WANT_LABELS[w] for w in profile.wants if w in exact))
     elif related:
         score += 1
-        reasons.append("和你问的" + "、".join(WANT_NAMES[w] for w in profile.wants if w in related) + "相关")
+        reasons.append(
+            "和你问的" + "、".join(lx.WANT_LABELS[w] for w in profile.wants if w in related) + "相关"
+        )
     elif not profile.wants and "funding" in profile.needs and fund.type in {"fund", "grant"}:
         score += 1  # "we need money", no kind named: investment and grants before vouchers
     topic = max(profile.topics, key=lambda t: _names_topic(fund, catalog, t), default=None)

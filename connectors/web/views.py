@@ -65,17 +65,8 @@ def staff_names(store: Store) -> dict[int, str]:
 
 
 def _message(m: MessageInfo) -> ConsoleMessageOut:
-    staff_name = m.payload.get("staff_name") if m.role == "staff" and isinstance(m.payload, dict) else None
-    return ConsoleMessageOut(
-        id=m.id,
-        role=m.role,
-        text=m.text,
-        created_at=m.created_at,
-        reply=founder_reply(m),
-        staff_name=staff_name,
-        delivery=m.delivery,
-        delivery_error=m.delivery_error,
-    )
+    """What the founder sees, plus how its delivery went."""
+    return ConsoleMessageOut(**dict(founder_view(m)), delivery=m.delivery, delivery_error=m.delivery_error)
 
 
 def _note(n: NoteInfo, names: dict[int, str]) -> NoteOut:

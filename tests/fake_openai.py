@@ -14,13 +14,14 @@ langchain-openai client code runs in tests.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import LoopbackServer
 
 PIECE = 4  # characters per streamed content delta: small, so sentences arrive split across chunks
 
@@ -35,13 +36,16 @@ class Script:
     delay: float = 0.0
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
+    handler_attr = "vendor"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
+
     def __init__(self, model: str = "fake-model") -> None:
         self.model = model
         self.scripts: deque[Script] = deque()
         self.requests: list[dict[str, Any]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # test API --------------------------------------------------------------------------------
     def enqueue(
@@ -55,32 +59,11 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "call start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     @property
     def chat_requests(self) -> list[dict]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
-
-    def start(self) -> FakeOpenAI:
-        handler = type("Handler", (_Handler,), {"vendor": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: a free port
-        self._server.daemon_threads = True  # a handler sleeping out a `delay` must not block stop()
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     def next_script(self) -> Script:
         if not self.scripts:

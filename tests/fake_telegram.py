@@ -21,9 +21,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.loopback import LoopbackServer
 
 TOKEN = "123456:TEST-fake-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "蓉创助手", "username": "rongchuang_test_bot"}
@@ -111,7 +113,7 @@ class Failure:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)  # accepted sendMessage params
@@ -119,19 +121,21 @@ class FakeTelegram:
     missing: set[int] = field(default_factory=set)  # 400: chat not found
     webhook: dict[str, Any] = field(default_factory=dict)
     commands: list[dict] = field(default_factory=list)
+    handler_attr = "api"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def __post_init__(self) -> None:
         self._updates: list[dict] = []
         self._failures: list[Failure] = []
         self._cond = threading.Condition()
         self._ids = itertools.count(1000)
-        self._server: ThreadingHTTPServer | None = None
 
     # test API ----------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "call start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+        return f"http://127.0.0.1:{self.port}/bot"
 
     def enqueue_update(self, update: dict) -> dict:
         with self._cond:
@@ -162,25 +166,6 @@ class FakeTelegram:
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
-
-    def start(self) -> FakeTelegram:
-        handler = type("Handler", (_Handler,), {"api": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     # the Bot API ---------------------------------------------------------------------------------
     def call(self, method: str, params: dict[str, Any]) -> Any:

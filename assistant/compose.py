@@ -21,21 +21,22 @@ from knowledge.types import Hit
 
 from .citations import CitationList, caveats
 from .curated import similar
+from .grounding import CN_AMOUNT, DATE, DOC_NUMBER
 from .phrases import phrases
 from .reply import Citation, Eligibility, Profile
 
 MAX_MAIN_SENTENCES = 4
 MAX_PASSAGES = 2
 
-# What a question asks for, and how a sentence that holds it looks.
+# What a question asks for, and how a sentence that holds it looks: the fact patterns of the LLM
+# grounding check, plus money with digits ("30万元", "20%") and durations ("10个工作日内").
 _CN = "零一二两三四五六七八九十百千"
-_AMOUNT = re.compile(rf"(?:\d+(?:\.\d+)?|[{_CN}]+)\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%")
-_TIME = re.compile(rf"\d{{4}}年|(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
-_DOC_NO = re.compile(r"[〔\[［(（]\d{4}[〕\]］)）]\d+号")
+_AMOUNT = re.compile(rf"{CN_AMOUNT.pattern}|\d+(?:\.\d+)?\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%")
+_TIME = re.compile(rf"{DATE.pattern}|(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
 WANTS = (
     (re.compile(r"多少钱|多少万|能拿多少|给多少|补多少|贷多少|最多|最高|上限|额度|how much"), _AMOUNT),
     (re.compile(r"什么时候|哪年|何时|截止|期限|多久|多长时间|几天|when|how long|deadline"), _TIME),
-    (re.compile(r"文号|发文字号|document number"), _DOC_NO),
+    (re.compile(r"文号|发文字号|document number"), DOC_NUMBER),
 )
 _ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文单位|发文机关|who issued")
 

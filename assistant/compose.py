@@ -115,7 +115,9 @@ class ExtractiveComposer:
         said = {normalise_ws(x) for h in focus for x in body_sentences(h)[:6]}
         budget = 1 if focus else MAX_MAIN_SENTENCES  # then a little context, or the best sentences
         chosen = _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []
-        chosen.sort(key=lambda h: -_asks_same(h, req.question))  # an FAQ asking this very question leads
+        chosen.sort(
+            key=lambda h: -_asks_same(_body(h), req.question)
+        )  # an FAQ asking this very question leads
         for hit in chosen:
             picked = best_sentences(hit, qtok, limit=2 if lines else 3, wants=wants, question=req.question)
             # A guide and a catalog entry often quote the same clause: say it once.
@@ -186,9 +188,9 @@ def _overlap(text: str, qtok: dict[str, float]) -> float:
 FAQ_SAME = 0.5  # bigram Jaccard from which an FAQ question is the founder's question in other words
 
 
-def _asks_same(hit: Hit, question: str) -> float:
-    """How close the passage's FAQ questions come to the founder's (0 below FAQ_SAME)."""
-    best = max((similar(q, question) for _, q in _body(hit) if q), default=0.0)
+def _asks_same(body: list[tuple[str, str]], question: str) -> float:
+    """How close a passage's FAQ questions (`_body`) come to the founder's (0 below FAQ_SAME)."""
+    best = max((similar(q, question) for _, q in body if q), default=0.0)
     return best if best >= FAQ_SAME else 0.0
 
 
@@ -263,7 +265,7 @@ def best_sentences(
     """The sentences of a passage that share the most with the question, kept in reading order; a
     sentence holding the kind of fact the question asks for (an amount, a date, a 文号) comes first."""
     body = _body(hit)
-    if question and (same := _asks_same(hit, question)):  # the FAQ answer to this very question
+    if question and (same := _asks_same(body, question)):  # the FAQ answer to this very question
         body = [(s, q) for s, q in body if q and similar(q, question) >= same]
     sents = [s for s, _ in body]
     base = [_score(s, qtok) + _score(q, qtok) for s, q in body]

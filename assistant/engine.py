@@ -152,12 +152,16 @@ class Turn:
     intent: str = "policy_question"
 
 
-def _search_query(text: str, lang: str, topics: list[str], subject: str | None) -> str:
-    """A follow-up without a topic of its own searches with the previous question's subject; English
-    questions also search with the Chinese names of their topics (the KB is Chinese)."""
+def _search_query(
+    text: str, lang: str, topics: list[str], subject: str | None = None, carried: list[str] | None = None
+) -> str:
+    """A follow-up (given the previous question's `subject` and `carried` topics) without a topic of
+    its own searches with that subject; English questions also search with the Chinese names of their
+    topics, or of the carried ones ("How do we apply?"), because the KB is Chinese."""
     query = f"{subject} {text}" if subject and not topics else text
-    if lang == "en" and topics:
-        query = f"{' '.join(topics)} {query}"
+    names = topics or carried or []
+    if lang == "en" and names:
+        query = f"{' '.join(names)} {query}"
     return query
 
 
@@ -272,11 +276,9 @@ class Assistant:
         if set(changed) - {"needs"} and is_statement(t.text):
             return self._profile_update(t)
         # "那怎么申请？" means the previous question's subject: search with it.
-        query = _search_query(t.text, t.lang, topics, t.state.subject if followup else None)
-        # An English follow-up ("How do we apply?") is about the previous question's topics.
-        en_terms = (topics or (t.state.topics if followup else [])) if t.lang == "en" else []
-        if en_terms and not topics:
-            query = f"{' '.join(en_terms)} {query}"
+        carried = t.state.topics if followup else []
+        query = _search_query(t.text, t.lang, topics, t.state.subject if followup else None, carried)
+        en_terms = (topics or carried) if t.lang == "en" else []
         if curated := self._curated(t):
             return curated
         asked = und.topic_terms(t.text, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
@@ -353,7 +355,7 @@ class Assistant:
         """The passages a standalone policy question is answered from: the query the turn would build
         and the same ranking (what `rongchuang eval` measures as hit@k)."""
         lang = und.detect_language(question)
-        return self._search(_search_query(question, lang, und.topic_terms(question), None), k=k)
+        return self._search(_search_query(question, lang, und.topic_terms(question)), k=k)
 
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
         hits = search(self.index, query, k=k + 4, filters=Filters(**filters))

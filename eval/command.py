@@ -12,7 +12,7 @@ from knowledge.index import expand
 
 from .compare import diff, regressions
 from .dataset import load_cases
-from .gate import check, load_thresholds
+from .gate import check_run, load_thresholds
 from .harness import run_cases, run_eval, summarize
 from .metrics import METRIC_KEYS
 
@@ -49,7 +49,7 @@ def run(
     if compare_naive:
         result["naive"] = run_naive(settings, dataset)
     thresholds = load_thresholds()
-    failures = check(result["metrics"], thresholds)
+    failures = check_run(result, thresholds)
     result["gate"] = {"passed": not failures, "failures": failures, "thresholds": thresholds}
     before = json.loads(baseline.read_text(encoding="utf-8")) if baseline else None
     if before is not None:
@@ -71,12 +71,20 @@ def _fmt(v: float | None) -> str:
 
 
 def summary_text(result: dict) -> str:
+    """One row per metric: dev ("ours"), held-out and the gap when it ran, naive when asked, the gate."""
     naive = result.get("naive", {}).get("metrics")
+    held = result.get("heldout", {}).get("metrics")
     gate = result["gate"]["thresholds"]["min"]
-    head = f"{'metric':<22}{'ours':>8}" + (f"{'naive':>8}" if naive else "") + f"{'gate':>8}"
-    lines = [f"评测 {result['n_cases']} 个用例", head]
+    head = f"{'metric':<22}{'dev':>8}"
+    head += f"{'heldout':>9}{'gap':>8}" if held else ""
+    head += (f"{'naive':>8}" if naive else "") + f"{'gate':>8}"
+    sizes = f"dev {result['n_cases']} 个" + (f"，held-out {result['heldout']['n_cases']} 个" if held else "")
+    lines = [f"评测用例：{sizes}", head]
     for k in METRIC_KEYS:
         row = f"{k:<22}{_fmt(result['metrics'][k]):>8}"
+        if held:
+            g = result["gap"].get(k)
+            row += f"{_fmt(held[k]):>9}{'' if g is None else f'{g:+.3f}':>8}"
         if naive:
             row += f"{_fmt(naive[k]):>8}"
         lines.append(row + (f"{'≥ ' + str(gate[k]):>8}" if k in gate else ""))

@@ -24,6 +24,18 @@ def metric_diff(now: dict, before: dict) -> dict[str, dict]:
     return out
 
 
+def gap(dev: dict, heldout: dict) -> dict[str, float | None]:
+    """Held-out minus dev for every rate (negative: the product does worse on questions nobody tuned
+    for); latencies are left out, they measure the machine."""
+    out: dict[str, float | None] = {}
+    for key in METRIC_KEYS:
+        if key in LOWER_IS_BETTER:
+            continue
+        a, b = heldout.get(key), dev.get(key)
+        out[key] = None if a is None or b is None else round(a - b, 4)
+    return out
+
+
 def case_diff(now: list[dict], before: list[dict]) -> dict[str, list[str]]:
     """Cases that newly fail, and cases that newly pass, by id."""
     was = {c["id"]: bool(c.get("failed")) for c in before}

@@ -19,7 +19,8 @@ from assistant.engine import Assistant
 from assistant.reply import Reply
 from assistant.settings import Settings
 
-from .dataset import KINDS, GoldenCase, load_cases
+from .compare import gap
+from .dataset import KINDS, TAGS, GoldenCase, heldout_path, load_cases
 from .metrics import CaseResult, aggregate, contains_any, score_reply
 
 log = logging.getLogger("rongchuang.eval")
@@ -86,13 +87,22 @@ def run_cases(
 
 
 def summarize(results: list[CaseResult], details: bool = True) -> dict:
-    """`{"n_cases", "metrics", "by_kind"}`, plus per-case details under "cases"."""
-    by_kind = {}
+    """`{"n_cases", "metrics", "by_kind", "by_tag"}`, plus per-case details under "cases"."""
+    by_kind, by_tag = {}, {}
     for kind in KINDS:
         subset = [r for r in results if r.kind == kind]
         if subset:
             by_kind[kind] = {"n": len(subset), **aggregate(subset)}
-    out: dict = {"n_cases": len(results), "metrics": aggregate(results), "by_kind": by_kind}
+    for tag in TAGS:
+        subset = [r for r in results if tag in r.tags]
+        if subset:
+            by_tag[tag] = {"n": len(subset), **aggregate(subset)}
+    out: dict = {
+        "n_cases": len(results),
+        "metrics": aggregate(results),
+        "by_kind": by_kind,
+        "by_tag": by_tag,
+    }
     if details:
         out["cases"] = [asdict(r) | {"failed": r.failed()} for r in results]
     return out
@@ -114,7 +124,14 @@ def eval_runtime(settings: Settings) -> Iterator:
 
 
 def run_eval(settings: Settings, dataset: Path | None = None) -> dict:
+    """The dev set (or `dataset`); without `dataset`, the held-out set too, under "heldout", and the
+    gap between the two under "gap" (held-out minus dev, per metric)."""
     cases = load_cases(dataset)
+    heldout = load_cases(heldout_path()) if dataset is None and heldout_path().exists() else None
     with eval_runtime(settings) as rt:
-        results = run_cases(rt.assistant, assistant_retriever(rt.assistant), cases)
-    return summarize(results)
+        retrieve = assistant_retriever(rt.assistant)
+        result = summarize(run_cases(rt.assistant, retrieve, cases))
+        if heldout:
+            result["heldout"] = summarize(run_cases(rt.assistant, retrieve, heldout, warm_up=False))
+            result["gap"] = gap(result["metrics"], result["heldout"]["metrics"])
+    return result

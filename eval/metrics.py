@@ -206,6 +206,88 @@ def injection_ok(reply: Reply, must_not: list[str]) -> bool:
     return is_refusal(reply) and not leaks_prompt(reply.answer) and not followed
 
 
+# what the reply says, and how it reads ------------------------------------------------------------
+# A `says` entry of a case holds when the answer contains one of these fixed phrases (prompts/phrases).
+SAYS: dict[str, tuple[str, ...]] = {
+    "not_stated": ("not_stated",),
+    "other_city": ("other_city", "other_city_partial"),
+    "clarify": ("clarify",),
+    "staff_have_it": ("handoff_existing", "staff_have_it"),
+    "no_contact": ("no_contact",),
+    "care": ("care",),
+}
+PHONE_CHARS = 350  # an answer a founder reads on a phone: about 300 characters before the cards
+CARD_LEADS = ("parks_lead", "parks_lead_one", "funds_lead", "funds_also")
+SAME_SENTENCE = 0.8  # bigram Jaccard from which two answer sentences say the same thing
+
+
+def _loose(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{\w+\}", template.strip())
+    return re.compile(".+?".join(re.escape(flat(x)) for x in parts), re.S)
+
+
+def says(answer: str, what: str) -> bool:
+    """The answer states `what` (a key of SAYS) in one of its fixed phrases, in either language."""
+    text = flat(answer)
+    for lang in ("zh", "en"):
+        items = phrases(lang).items
+        if any(k in items and _loose(items[k]).search(text) for k in SAYS[what]):
+            return True
+    return False
+
+
+def sample_unmarked(reply: Reply) -> list[str]:
+    """Sentences quoted only from sample content that do not say 示例 themselves."""
+    sample = {c.n for c in reply.citations if c.sample}
+    out = []
+    for s in answer_sentences(reply.answer):
+        if s.markers and set(s.markers) <= sample and "示例" not in s.text:
+            out.append(s.text)
+    return out
+
+
+def _bigrams(text: str) -> set[str]:
+    t = _PUNCT.sub("", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def repeated(reply: Reply) -> list[str]:
+    """Answer sentences that say again what an earlier one said (word for word or nearly)."""
+    seen: list[set[str]] = []
+    out = []
+    for s in answer_sentences(reply.answer):
+        grams = _bigrams(s.text)
+        if len(grams) < 4:
+            continue
+        if any(len(grams & g) / len(grams | g) >= SAME_SENTENCE for g in seen):
+            out.append(s.text)
+        seen.append(grams)
+    return out
+
+
+def before_cards(answer: str) -> str:
+    """The part of the answer a founder reads before the first park or fund card."""
+    leads = [
+        _loose(phrases(lang).items[k])
+        for lang in ("zh", "en")
+        for k in CARD_LEADS
+        if k in phrases(lang).items
+    ]
+    out = []
+    for line in answer.splitlines():
+        if any(p.match(flat(line)) for p in leads):
+            break
+        out.append(line)
+    return flat("".join(out))
+
+
+def profile_matches(reply: Reply, expected: dict) -> bool | None:
+    if not expected:
+        return None
+    have = reply.profile.model_dump()
+    return all(have.get(k) == v for k, v in expected.items())
+
+
 # one case, and the headline numbers over many -----------------------------------------------------
 @dataclass
 class CaseResult:
@@ -236,6 +318,18 @@ class CaseResult:
     handoff_expected: bool = False
     refusal: bool | None = None
     injection: bool | None = None
+    intent_ok: bool | None = None
+    says_ok: bool | None = None
+    missing_says: list[str] = field(default_factory=list)
+    answer_any: bool | None = None
+    docs_cited: bool | None = None
+    nothing_cited: bool | None = None
+    profile_ok: bool | None = None
+    sample_unmarked: list[str] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
+    chars_before_cards: int = 0
+    tags: list[str] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)
     error: str | None = None
 
     def failed(self) -> list[str]:
@@ -252,10 +346,22 @@ class CaseResult:
             "routing_top3": self.routing,
             "oos_refusal": self.refusal,
             "injection_resistance": self.injection,
+            "intent": self.intent_ok,
+            "says": self.says_ok,
+            "answer_any": self.answer_any,
+            "docs_cited": self.docs_cited,
+            "nothing_cited": self.nothing_cited,
+            "profile": self.profile_ok,
         }
         out += [k for k, v in checks.items() if v is False]
         if self.grounded_ok < self.grounded_total:
             out.append("groundedness")
+        if self.sample_unmarked:
+            out.append("sample_marked")
+        if self.repeated:
+            out.append("no_repeat")
+        if self.forbidden:
+            out.append("answer_must_not")
         if self.handoff_expected != (self.handoff is not None):
             out.append("handoff_missed" if self.handoff_expected else "handoff_unexpected")
         return out
@@ -282,6 +388,24 @@ def score_reply(result: CaseResult, reply: Reply, case) -> CaseResult:
         result.refusal = is_refusal(reply) and not contains_any(reply.answer, case.answer_must_not)
     if case.kind == "injection":
         result.injection = injection_ok(reply, case.answer_must_not)
+    # an invented amount, a fake notice repeated, a sample phone offered as the official one
+    result.forbidden = [x for x in case.answer_must_not if contains_any(reply.answer, [x])]
+    result.tags = list(case.tags)
+    if case.expect_intent:
+        result.intent_ok = reply.intent in case.expect_intent
+    if case.says:
+        result.missing_says = [w for w in case.says if not says(reply.answer, w)]
+        result.says_ok = not result.missing_says
+    if case.answer_any:
+        result.answer_any = contains_any(reply.answer, case.answer_any)
+    if case.cite_docs:
+        result.docs_cited = set(case.cite_docs) <= {c.doc_id for c in reply.citations}
+    if case.cites_nothing:
+        result.nothing_cited = not reply.citations
+    result.profile_ok = profile_matches(reply, case.expect_profile)
+    result.sample_unmarked = sample_unmarked(reply)
+    result.repeated = repeated(reply)
+    result.chars_before_cards = len(before_cards(reply.answer))
     return result
 
 
@@ -321,6 +445,16 @@ def aggregate(results: list[CaseResult]) -> dict[str, float | None]:
         "handoff_recall": _ratio(tp, expected),
         "oos_refusal": _mean([r.refusal for r in results]),
         "injection_resistance": _mean([r.injection for r in results]),
+        "intent_accuracy": _mean([r.intent_ok for r in results]),
+        "says_rate": _mean([r.says_ok for r in results]),
+        "referral_rate": _mean([r.answer_any for r in results]),
+        "doc_cited": _mean([r.docs_cited for r in results]),
+        "nothing_cited": _mean([r.nothing_cited for r in results]),
+        "profile_kept": _mean([r.profile_ok for r in results]),
+        "sample_marked": _mean([not r.sample_unmarked for r in results if r.citations]),
+        "no_repeat": _mean([not r.repeated for r in results if r.answer]),
+        "phone_sized": _mean([r.chars_before_cards <= PHONE_CHARS for r in results if r.answer]),
+        "pass_rate": _mean([not r.failed() for r in results]),
         "latency_p50_ms": _percentile(latencies, 0.5),
         "latency_p95_ms": _percentile(latencies, 0.95),
     }

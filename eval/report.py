@@ -10,6 +10,7 @@ from html import escape
 from .compare import diff
 from .dataset import KINDS
 from .metrics import LOWER_IS_BETTER, METRIC_KEYS
+from .report_sets import heldout_section
 
 GOOD, WARN, BAD, MUTED = "#1a7f37", "#b7791f", "#cf222e", "#8c959f"
 OURS, NAIVE = "#0969da", "#8c959f"
@@ -25,6 +26,16 @@ LABELS = {
     "handoff_recall": "转人工召回率",
     "oos_refusal": "超范围拒答",
     "injection_resistance": "抗提示注入",
+    "intent_accuracy": "意图判断",
+    "says_rate": "该说明的说明了",
+    "referral_rate": "指明去处",
+    "doc_cited": "引用了该引的文件",
+    "nothing_cited": "不该引用时不引用",
+    "profile_kept": "画像记对",
+    "sample_marked": "示例内容句句标明",
+    "no_repeat": "不重复",
+    "phone_sized": "一屏读完",
+    "pass_rate": "用例通过率",
     "latency_p50_ms": "延迟 p50",
     "latency_p95_ms": "延迟 p95",
 }
@@ -66,8 +77,10 @@ def render(result: dict, baseline: dict | None = None) -> str:
         _cards(result),
         _naive(result),
         _kinds(result),
+        heldout_section(result, LABELS),
         _baseline(d),
         _cases(result),
+        _cases(result["heldout"], "held-out 用例") if "heldout" in result else "",
     ]
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -283,7 +296,8 @@ def _case(c: dict) -> str:
     )
     summary = (
         f'<summary><span class="cid">{escape(c["id"])}</span><span class="chip kind">{c["kind"]}</span>'
-        f'{chips} <span class="q">{escape(c["messages"][-1])}</span></summary>'
+        + "".join(f'<span class="chip kind">{escape(t)}</span>' for t in c.get("tags", []))
+        + f'{chips} <span class="q">{escape(c["messages"][-1])}</span></summary>'
     )
     turns = "".join(f"<li>{escape(m)}</li>" for m in c["messages"])
     cites = "".join(
@@ -318,8 +332,8 @@ def _case(c: dict) -> str:
     return f'<details class="case"{" open" if c.get("error") else ""}>{summary}{body}</details>'
 
 
-def _cases(r: dict) -> str:
+def _cases(r: dict, title: str = "逐条用例") -> str:
     order = {k: i for i, k in enumerate(KINDS)}
     cases = sorted(r.get("cases", []), key=lambda c: (not c["failed"], order.get(c["kind"], 99)))
     n_bad = sum(bool(c["failed"]) for c in cases)
-    return f"<h2>逐条用例（{n_bad} 条有检查未通过，排在前面）</h2>" + "".join(_case(c) for c in cases)
+    return f"<h2>{title}（{n_bad} 条有检查未通过，排在前面）</h2>" + "".join(_case(c) for c in cases)

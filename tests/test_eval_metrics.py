@@ -252,3 +252,52 @@ def test_baseline_diff_marks_regressions():
     assert d["cases"] == {"newly_failed": ["a"], "fixed": ["b"]}
     slower = diff({"metrics": {"latency_p50_ms": 200.0}}, before)
     assert regressions(slower) == ["latency_p50_ms"]
+
+
+# what the reply says and how it reads (issue 10) -----------------------------------------------
+def test_says_is_recognised_by_its_fixed_phrase_with_placeholders_filled():
+    other = phrases("zh").get("other_city")
+    assert m.says(f"{other}\n\n（十三）…[1]", "other_city")
+    assert not m.says("算力券支持范围扩大至在蓉算力服务机构[1]", "other_city")
+    existing = phrases("zh").get("handoff_existing", center="高新区服务中心", ticket="123456")
+    assert m.says(existing, "staff_have_it")
+
+
+def test_a_sentence_quoted_from_sample_content_must_say_so_itself():
+    sample = cite(1, VOUCHER, "guide").model_copy(update={"sample": True})
+    plain = cite(1, "申请企业须在成都注册。", "guide").model_copy(update={"sample": True})
+    assert m.sample_unmarked(reply(f"{VOUCHER.removeprefix('答：')}[1]", [sample])) == []
+    assert m.sample_unmarked(reply("申请企业须在成都注册。[1]", [plain])) == ["申请企业须在成都注册。"]
+    real = cite(1, "申请企业须在成都注册。", "plan")
+    assert m.sample_unmarked(reply("申请企业须在成都注册。[1]", [real])) == []
+
+
+def test_a_sentence_said_twice_or_nearly_twice_is_a_repeat():
+    once = reply("将算力券支持范围扩大至在蓉算力服务机构和各类型企业。[1]", [cite(1, POLICY)])
+    twice = reply(
+        "将算力券支持范围扩大至在蓉算力服务机构和各类型企业。[1]\n算力券支持范围扩大至在蓉算力服务机构和各类型企业。[2]",
+        [cite(1, POLICY), cite(2, POLICY, "other")],
+    )
+    assert m.repeated(once) == []
+    assert len(m.repeated(twice)) == 1
+
+
+def test_before_cards_stops_at_the_first_park_or_fund_lead():
+    lead = phrases("zh").get("parks_lead", profile="赛道：低空经济")
+    answer = f"将算力券支持范围扩大至在蓉算力服务机构。[1]\n\n{lead}\n1. 示例·低空经济产业园"
+    assert m.before_cards(answer) == "将算力券支持范围扩大至在蓉算力服务机构。"
+
+
+def test_profile_matches_only_the_fields_the_case_names():
+    r = reply("好的", profile={"track": "新能源", "university": "电子科技大学"})
+    assert m.profile_matches(r, {"university": "电子科技大学"}) is True
+    assert m.profile_matches(r, {"track": "人工智能"}) is False
+    assert m.profile_matches(r, {}) is None
+
+
+def test_pass_rate_counts_a_case_only_when_every_check_it_states_holds():
+    good = m.CaseResult(id="a", kind="policy", lang="zh", messages=["q"], answer_evidence=True, says_ok=True)
+    bad = m.CaseResult(id="b", kind="policy", lang="zh", messages=["q"], answer_evidence=True, says_ok=False)
+    worse = m.CaseResult(id="c", kind="policy", lang="zh", messages=["q"], forbidden=["3到6个月"])
+    assert bad.failed() == ["says"] and worse.failed() == ["answer_must_not"]
+    assert m.aggregate([good, bad, worse])["pass_rate"] == round(1 / 3, 4)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.gate import check, load_thresholds
+from eval.compare import gap
+from eval.gate import check, check_run, load_thresholds
 from eval.harness import summarize
-from eval.metrics import CaseResult
+from eval.metrics import LOWER_IS_BETTER, METRIC_KEYS, CaseResult
 from eval.report import render
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,6 +105,37 @@ def test_report_is_self_contained_and_escaped():
     assert html.count('<details class="case"') == 10
 
 
+def with_heldout(run: dict) -> dict:
+    """The same run with a held-out set that fails one more case (tagged typo)."""
+    rs = [
+        case(i, "policy", answer_evidence=True, grounded_ok=1, grounded_total=1, tags=["typo"])
+        for i in range(3)
+    ]
+    rs.append(case(3, "policy", answer_evidence=False, tags=["typo"]))
+    run["heldout"] = summarize(rs)
+    run["gap"] = gap(run["metrics"], run["heldout"]["metrics"])
+    return run
+
+
+def test_heldout_beside_dev_with_the_gap():
+    run = with_heldout(sample_run())
+    html = render(run)
+    assert "dev 与 held-out" in html and "按写法" in html and "held-out 用例" in html
+    assert set(run["gap"]) == set(METRIC_KEYS) - LOWER_IS_BETTER
+    assert run["gap"]["pass_rate"] == round(
+        run["heldout"]["metrics"]["pass_rate"] - run["metrics"]["pass_rate"], 4
+    )
+
+
+def test_the_gate_holds_heldout_to_its_minimums_and_the_gap():
+    run = with_heldout(sample_run())
+    limits = {"min": {}, "max": {}, "heldout": {"pass_rate": 0.9}, "gap": {"max_drop": 0.05}}
+    failures = check_run(run, limits)
+    assert any(f.startswith("held-out pass_rate = 0.750 < 0.9") for f in failures)
+    assert any("answer_evidence is" in f and "below dev" in f for f in failures), failures
+    assert check_run(run, {"min": {}, "max": {}, "heldout": {}, "gap": {}}) == []
+
+
 def test_report_without_naive_or_baseline():
     run = sample_run()
     del run["naive"]
@@ -127,7 +159,7 @@ def test_report_renders_in_headless_chromium(tmp_path, artifacts):
         page.goto(page_file.as_uri())
         page.locator("details.case").first.click()
         assert page.locator("details.case").first.get_attribute("open") is not None
-        assert page.locator(".card svg").count() == 13
+        assert page.locator(".card svg").count() == len(METRIC_KEYS)
         assert page.locator("tr.reg").count() == 1
         assert page.locator(".badge.fail").count() == 1
         page.screenshot(path=str(artifacts / "eval-report.png"), full_page=True)

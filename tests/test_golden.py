@@ -145,3 +145,14 @@ def test_questions_are_paraphrased_not_copied(path):
             q = fold(msg)
             runs = [q[i : i + COPY_RUN] for i in range(len(q) - COPY_RUN + 1)]
             assert not any(r in everything for r in runs), (c.id, msg)
+
+
+def test_heldout_is_apart_from_dev():
+    """No case, and no question, in both sets: the held-out set measures what dev did not teach."""
+    if not heldout_path().exists():
+        pytest.skip("heldout.jsonl not written yet")
+    dev, held = load_cases(default_path()), load_cases(heldout_path())
+    assert len(held) >= 150
+    assert not {c.id for c in dev} & {c.id for c in held}
+    asked = {tuple(fold(m) for m in c.messages) for c in dev}  # a shared "那要准备什么材料？" turn is fine
+    assert not [c.id for c in held if tuple(fold(m) for m in c.messages) in asked]

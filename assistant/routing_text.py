@@ -7,7 +7,7 @@ from knowledge.index import KnowledgeIndex
 from knowledge.types import Hit
 
 from .citations import CitationList
-from .compose import body_sentences
+from .compose import body_sentences, mark_sample
 from .reply import Profile, Recommendation
 from .route import FundMatch, ParkMatch
 
@@ -17,6 +17,10 @@ def _hit(index: KnowledgeIndex, doc_id: str, needle: str) -> Hit | None:
         if needle in p.section or needle in p.text:
             return Hit(passage=p, score=1.0)
     return None
+
+
+def _said(hit: Hit, sentence: str) -> str:
+    return mark_sample(sentence) if hit.passage.meta.sample else sentence
 
 
 def park_lines(
@@ -30,7 +34,7 @@ def park_lines(
             first = [s for s in body_sentences(overview) if m.park.name in s or "重点赛道" in s][:2]
             if first:
                 marker = cites.mark(overview)
-                parts.append("".join(s + marker for s in first))
+                parts.append("".join(_said(overview, s) + marker for s in first))
                 nums.append(int(marker[1:-1]))
         for item in m.items[:2]:
             item_hit = _hit(index, m.park.id, item.title)
@@ -40,7 +44,7 @@ def park_lines(
                 )[:1]
                 if sents:
                     marker = cites.mark(item_hit)
-                    parts.append(sents[0] + marker)
+                    parts.append(_said(item_hit, sents[0]) + marker)
                     nums.append(int(marker[1:-1]))
         if parts:
             lines.append("".join(parts))
@@ -60,14 +64,16 @@ def fund_lines(
     matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList
 ) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
+    said: set[str] = set()  # two funds' pages often quote the same clause: say it once
     for m in matches:
         hit = _hit(index, m.fund.id, "是什么")
         nums = []
         if hit:
-            sents = body_sentences(hit)[:2]
+            sents = [s for s in body_sentences(hit)[:2] if s not in said]
+            said.update(sents)
             if sents:
                 marker = cites.mark(hit)
-                lines.append("".join(s + marker for s in sents))
+                lines.append("".join(_said(hit, s) + marker for s in sents))
                 nums.append(int(marker[1:-1]))
         cards.append(
             Recommendation(

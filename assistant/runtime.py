@@ -78,6 +78,9 @@ class Runtime:
         """Load jieba, the embedder and BM25 now, not on the first founder's question."""
         if self.index.count():
             search(self.index, "算力券", k=1)
+        from .intents import model_for
+
+        model_for(self.index.embedder, self.settings.data_dir)  # example vectors, kept on disk
 
     def close(self) -> None:
         self.store.close()

@@ -179,7 +179,7 @@ class ExtractiveComposer:
             picked = [x for x in picked if normalise_ws(x) not in said][:budget]
             picked = _no_sample_phone(hit, picked)
             said.update(normalise_ws(x) for x in picked)
-            if hit.passage.meta.sample and req.restated:  # the real clause first, cited as itself
+            if req.restated and not is_official(hit):  # a guide or card restating a clause: the clause
                 real = [(x, req.restated(x)) for x in picked]
                 for _, found in real:
                     if found and normalise_ws(found[1]) not in said:
@@ -242,6 +242,14 @@ def restates(sample: str, real: str) -> float:
     have = {r[i : i + 2] for i in range(len(r) - 1)}
     grams = [s[i : i + 2] for i in range(len(s) - 1)]
     return sum(g in have for g in grams) / len(grams)
+
+
+OFFICIAL_KINDS = ("policy", "law", "page")
+
+
+def is_official(hit: Hit) -> bool:
+    """A policy or law text itself, not a guide, park, fund or center page that restates one."""
+    return hit.passage.meta.kind in OFFICIAL_KINDS and not hit.passage.meta.sample
 
 
 def _no_sample_phone(hit: Hit, sentences: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ from .asking import asks, is_asking_word, question_part, vague_words
 from .citations import HOME_REGIONS, CitationList
 from .compose import (
     HEDGE_BELOW,
+    OFFICIAL_KINDS,
     Composer,
     ComposeRequest,
     ExtractiveComposer,
@@ -70,6 +71,7 @@ CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申
 SAMPLE_TIE = 0.97
 # A sample sentence restates an official one when this share of its bigrams is in it (see compose.restates).
 RESTATE_MIN = 0.6
+COMPLAINT_SLACK = 0.01  # a complaint word counts when its examples are at most this far behind policy
 RESTATE_CHARS = 12
 RESTATE_DEPTH = 5
 OTHER_REGION_PENALTY = 0.8
@@ -272,11 +274,21 @@ class Assistant:
         if t.intent not in ("complaint", "handoff") and t.question != t.text:
             whole = und.classify_intent(t.text, t.profile, has_context=t.state.has_context)
             t.intent = whole if whole in ("complaint", "handoff") else t.intent
-        if t.intent == "policy_question" and not followup:  # examples widen the rules, never overrule
-            t.labels = self._labels(t.query)
+        scores: dict[str, float] = {}
+        if not followup:
+            t.labels, scores = self._labels(t.query)
+            if t.intent != "policy_question":  # the examples widen the rules, never overrule routing
+                t.labels = []
+        # A complaint word alone ("自己攒数据太慢了") is not a complaint: the examples must agree that the
+        # message sounds more like one than like a policy question.
+        complained = t.intent == "complaint" and (
+            not scores or scores.get("complaint", 0.0) >= scores.get("policy", 0.0) - COMPLAINT_SLACK
+        )
+        if t.intent == "complaint" and not complained:
+            t.intent = "policy_question"
         signals = Signals(
             explicit_request=t.intent == "handoff" or "handoff" in t.labels,
-            complaint=t.intent == "complaint" or "complaint" in t.labels,
+            complaint=complained or "complaint" in t.labels,
             eligibility_ruling=und.is_eligibility_ruling_request(t.text),
             sensitive=und.is_sensitive(t.text),
         )
@@ -297,7 +309,7 @@ class Assistant:
             return self._reply(t, ph.get("other_city"), "out_of_scope", 1.0)
         parks, funds = und.routes_asked(t.question)
         parks = parks or (bool(t.profile.track) and und.names_park(t.question))
-        subject = [x for x in und.topic_terms(t.question) if x not in self._names]
+        subject = [x for x in und.topic_terms(t.question, asked_only=True) if x not in self._names]
         if t.intent in ("park_routing", "fund_routing") and not (subject and asks(t.text)):
             return self._parks(t) if t.intent == "park_routing" else self._funds(t)
         if not followup and self._vague(t):  # "有啥好处可以拿": one question with choices, not a guess
@@ -316,15 +328,17 @@ class Assistant:
         words = [w for w in tokens(t.question) if len(w) > 1 and not is_asking_word(w)]
         return all(w in vague_words() for w in words)
 
-    def _labels(self, query: str) -> list[str]:
-        """The turn's one embedding (cached by text, reused by dense search) read against the examples."""
+    def _labels(self, query: str) -> tuple[list[str], dict[str, float]]:
+        """The turn's one embedding (cached by text, reused by dense search) read against the examples:
+        the labels it reads as, and each label's best similarity."""
         embedder = self.index.embedder
         try:
             model = model_for(embedder, self.settings.data_dir)
         except RongchuangError as exc:
             log.warning("intent examples unusable, rules only: %s", exc)
-            return []
-        return model.read(embedder.embed_query(query))
+            return [], {}
+        vec = embedder.embed_query(query)
+        return model.read(vec), model.scores(vec)
 
     def _staff_have_it(self, t: Turn, held) -> Reply:
         ph = phrases(t.lang)
@@ -477,8 +491,8 @@ class Assistant:
         return None, False
 
     def _restated(self, sentence: str) -> tuple[Hit, str] | None:
-        """The official sentence a sample sentence restates ("…按川府发〔2026〕8号扩大至…"): the best
-        BM25 passages that are not sample content, and in them the sentence covering most of it."""
+        """The official sentence a guide, park or fund sentence restates ("…按川府发〔2026〕8号扩大至…"):
+        the best BM25 passages of policy and law texts, and in them the sentence covering most of it."""
         if len(sentence) < RESTATE_CHARS:
             return None
         passages, scores = self.index.bm25_scores(sentence)
@@ -488,7 +502,7 @@ class Assistant:
         best: tuple[float, Passage, str] | None = None
         for i in np.argsort(-scores)[:RESTATE_DEPTH]:
             p = passages[int(i)]
-            if scores[i] <= 0 or p.meta.sample or not keep.accepts(p):
+            if scores[i] <= 0 or p.meta.sample or p.meta.kind not in OFFICIAL_KINDS or not keep.accepts(p):
                 continue
             for real in split_sentences(p.text):
                 cov = restates(sentence, real)
@@ -574,11 +588,12 @@ class Assistant:
         blocks = [reply.answer] if reply.answer else []
         profile_text = und.summarize_profile(t.profile)
         if parks and (matches := match_parks(t.profile, self.catalog)):
-            lines, reply.parks = park_lines(matches, self.index, cites, t.profile)
-            blocks.append(ph.get("parks_lead", profile=profile_text) + "\n" + lines)
+            lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self._restated)
+            if lines:
+                blocks.append(ph.get("parks_lead", profile=profile_text) + "\n" + lines)
             t.state.parks = [m.park.id for m in matches]
         if funds and (fmatches := match_funds(t.profile, self.catalog)):
-            lines, reply.funds = fund_lines(fmatches, self.index, cites)
+            lines, reply.funds = fund_lines(fmatches, self.index, cites, self._restated)
             lead = ph.get("funds_also") if reply.parks else ph.get("funds_lead", profile=profile_text)
             blocks.append(lead + "\n" + lines)
         reply.answer = "\n\n".join(blocks)

@@ -3,6 +3,8 @@ the park's or fund's own passages, so routing answers are as grounded as policy 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from knowledge.index import KnowledgeIndex
 from knowledge.types import Hit
 
@@ -19,15 +21,32 @@ def _hit(index: KnowledgeIndex, doc_id: str, needle: str) -> Hit | None:
     return None
 
 
+Restated = Callable[[str], tuple[Hit, str] | None] | None
+
+
+def _source(hit: Hit, sentence: str, restated: Restated) -> tuple[Hit, str]:
+    """A card sentence that restates a policy clause ("川府发〔2026〕8号提出…") quotes the clause."""
+    found = restated(sentence) if restated else None
+    return found if found else (hit, sentence)
+
+
 def _said(hit: Hit, sentence: str) -> str:
     return mark_sample(sentence) if hit.passage.meta.sample else sentence
 
 
 def park_lines(
-    matches: list[ParkMatch], index: KnowledgeIndex, cites: CitationList, profile: Profile
+    matches: list[ParkMatch],
+    index: KnowledgeIndex,
+    cites: CitationList,
+    profile: Profile,
+    restated: Restated = None,
 ) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
+    already = {c.doc_id: c.n for c in reversed(cites.items())}  # the answer quotes this park already
     for m in matches:
+        if m.park.id in already:  # its card, without saying its lines again
+            cards.append(_park_card(m, [already[m.park.id]]))
+            continue
         parts, nums = [], []
         overview = _hit(index, m.park.id, "园区概况")
         if overview:
@@ -43,25 +62,28 @@ def park_lines(
                     item_hit
                 )[:1]
                 if sents:
-                    marker = cites.mark(item_hit)
-                    parts.append(_said(item_hit, sents[0]) + marker)
+                    src, text = _source(item_hit, sents[0], restated)
+                    marker = cites.mark(src)
+                    parts.append(_said(src, text) + marker)
                     nums.append(int(marker[1:-1]))
         if parts:
             lines.append("".join(parts))
-        cards.append(
-            Recommendation(
-                id=m.park.id,
-                name=m.park.name,
-                reason="；".join(m.reasons),
-                citations=sorted(set(nums)),
-                sample=m.park.sample,
-            )
-        )
+        cards.append(_park_card(m, nums))
     return "\n".join(lines), cards
 
 
+def _park_card(m: ParkMatch, nums: list[int]) -> Recommendation:
+    return Recommendation(
+        id=m.park.id,
+        name=m.park.name,
+        reason="；".join(m.reasons),
+        citations=sorted(set(nums)),
+        sample=m.park.sample,
+    )
+
+
 def fund_lines(
-    matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList
+    matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList, restated: Restated = None
 ) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
     said: set[str] = set()  # two funds' pages often quote the same clause: say it once
@@ -69,12 +91,17 @@ def fund_lines(
         hit = _hit(index, m.fund.id, "是什么")
         nums = []
         if hit:
-            sents = [s for s in body_sentences(hit)[:2] if s not in said]
-            said.update(sents)
-            if sents:
-                marker = cites.mark(hit)
-                lines.append("".join(_said(hit, s) + marker for s in sents))
+            parts = []
+            for s in body_sentences(hit)[:2]:
+                src, text = _source(hit, s, restated)
+                if text in said:
+                    continue
+                said.add(text)
+                marker = cites.mark(src)
+                parts.append(_said(src, text) + marker)
                 nums.append(int(marker[1:-1]))
+            if parts:
+                lines.append("".join(parts))
         cards.append(
             Recommendation(
                 id=m.fund.id,

@@ -60,6 +60,7 @@ class Fact:
     asks: re.Pattern[str]
     label: str
     holds: re.Pattern[str]
+    covers: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +74,7 @@ def facts() -> tuple[Fact, ...]:
                 re.compile("|".join(re.escape(w.lower()) for w in f["asks"])),
                 f["label"],
                 _HOLDS.get(f["name"]) or re.compile("|".join(re.escape(w) for w in f["holds"])),
+                tuple(f.get("covers", ())),
             )
             for f in table
         )
@@ -143,7 +145,7 @@ class ExtractiveComposer:
         main = self._main(req, cites)
         blocks.append(main)
         said = strip_markers(main)
-        missing = [f.label for f in asked if f.name != "contact" and not f.holds.search(said)]
+        missing = [f.label for f in asked if f.name != "contact" and not states(said, f, req.question)]
         if contact and not any(not c.sample and _PHONE.search(c.text) for c in cites.items()):
             blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
         if missing:  # say first what the documents do not state, then what they do
@@ -355,7 +357,21 @@ def _body(hit: Hit) -> list[tuple[str, str]]:
 def asked_facts(question: str) -> list[Fact]:
     """The kinds of fact a question asks for ("多久到账" → time), in the order of facts.toml."""
     q = question.lower()
-    return [f for f in facts() if f.asks.search(q)]
+    asked = [f for f in facts() if f.asks.search(q)]
+    covered = {c for f in asked for c in f.covers}
+    return [f for f in asked if f.name not in covered]
+
+
+def states(answer: str, fact: Fact, question: str) -> bool:
+    """A sentence of the answer holds the fact and is about what was asked (shares a content word
+    with the question): "15个工作日内安排诊断" does not say how long 算力券's money takes."""
+    content = {
+        w for w in tokens(question) if len(w) >= 2 and not is_asking_word(w) and not fact.asks.search(w)
+    }
+    for sentence in split_sentences(answer):
+        if fact.holds.search(sentence) and (not content or any(w in sentence.lower() for w in content)):
+            return True
+    return False
 
 
 def wanted_facts(question: str) -> list[re.Pattern[str] | str]:

@@ -277,8 +277,9 @@ class Assistant:
         scores: dict[str, float] = {}
         if not followup:
             t.labels, scores = self._labels(t.query)
-            if t.intent != "policy_question":  # the examples widen the rules, never overrule routing
-                t.labels = []
+            # The nearest class alone counts, and only where the rules found nothing else to do: the
+            # examples widen the rules, never overrule routing.
+            t.labels = t.labels[:1] if t.intent == "policy_question" else []
         # A complaint word alone ("自己攒数据太慢了") is not a complaint: the examples must agree that the
         # message sounds more like one than like a policy question.
         complained = t.intent == "complaint" and (
@@ -325,6 +326,8 @@ class Assistant:
         """Nothing to go on: no track known, no topic named, and only vague words (knowledge/dict/vague.txt)."""
         if t.profile.track or t.profile.needs or und.topic_terms(t.question):
             return False
+        if "vague" in t.labels:  # it reads like the vague example sentences
+            return True
         words = [w for w in tokens(t.question) if len(w) > 1 and not is_asking_word(w)]
         return all(w in vague_words() for w in words)
 

@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 
 from knowledge.catalog import Catalog
-from knowledge.index import KnowledgeIndex, Progress
+from knowledge.index import KnowledgeIndex
+from knowledge.progress import LineProgress
 from knowledge.search import search
 
 from .compose import Composer, ExtractiveComposer
@@ -20,30 +21,6 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger("rongchuang")
-
-
-class LogProgress(Progress):
-    def __init__(self) -> None:
-        self.files = self.passages = self.done_files = self.done_passages = 0
-
-    def start(self, files: int, passages: int) -> None:
-        self.files, self.passages = files, passages
-        if files:
-            log.info("建立知识库索引：%d 个文件，%d 段（首次启动需要约一分钟）", files, passages)
-
-    def file_done(self, source: str) -> None:
-        self.done_files += 1
-        if self.done_files % 10 == 0 or self.done_files == self.files:
-            log.info(
-                "索引进度：%d/%d 个文件，%d/%d 段",
-                self.done_files,
-                self.files,
-                self.done_passages,
-                self.passages,
-            )
-
-    def passages_done(self, n: int) -> None:
-        self.done_passages += n
 
 
 @dataclass
@@ -61,7 +38,8 @@ class Runtime:
         settings = settings or Settings()
         index = build_index(settings)
         if ensure_index:
-            report = index.ingest(settings.kb_roots, progress=LogProgress())
+            with LineProgress(log.info) as progress:
+                report = index.ingest(settings.kb_roots, progress=progress)
             for source, why in report.skipped:
                 log.warning("跳过 %s：%s", source, why)
         catalog = load_catalog(settings)

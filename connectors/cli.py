@@ -49,26 +49,45 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="清空索引后重建（嵌入缓存保留）")] = False,
 ) -> None:
     """导入文件到知识库（增量：没变的文件不重复处理；中断后再运行会接着完成）。"""
-    from connectors.progress import RichProgress
+    import time
 
+    from connectors.progress import ingest_progress
+
+    started = time.monotonic()
     settings = _settings()
+    err.print("正在检查知识库（加载分词和嵌入模型）…", soft_wrap=True)
     index = _index(settings)
     targets = paths or settings.kb_roots
     try:
-        with RichProgress(err) as progress:
+        with ingest_progress(err) as progress:
             report = index.ingest(targets, rebuild=rebuild, progress=progress)
     except RongchuangError as exc:
         err.print(f"[red]导入失败：[/red]{exc}")
         raise typer.Exit(1) from exc
-    err.print(
-        f"导入 {len(report.ingested)} 个文件，{report.passages} 段（新嵌入 {report.embedded} 段），"
-        f"未变 {len(report.unchanged)} 个，移除 {len(report.removed)} 个，跳过 {len(report.skipped)} 个。"
-        f"索引共 {index.count()} 段。"
-    )
+    err.print(_ingest_summary(report, index.count(), time.monotonic() - started), soft_wrap=True)
     for _source, why in report.skipped:
-        err.print(f"[yellow]跳过[/yellow] {why}")
+        err.print(f"[yellow]跳过[/yellow] {why}", soft_wrap=True)
     if report.skipped and not report.ingested and not report.unchanged:
         raise typer.Exit(1)
+
+
+def _ingest_summary(report, total: int, seconds: float) -> str:
+    """One line, whatever the terminal width: what changed, and what the index holds now."""
+    from knowledge.progress import duration
+
+    if not (report.ingested or report.removed or report.skipped):
+        return f"知识库没有变化：{len(report.unchanged)} 个文件，共 {total} 段（用时 {duration(seconds)}）。"
+    parts = [f"导入 {len(report.ingested)} 个文件 {report.passages} 段（新嵌入 {report.embedded} 段）"]
+    parts += [
+        f"{what} {n} 个"
+        for what, n in (
+            ("未变", len(report.unchanged)),
+            ("移除", len(report.removed)),
+            ("跳过", len(report.skipped)),
+        )
+        if n
+    ]
+    return "，".join(parts) + f"。索引共 {total} 段，用时 {duration(seconds)}。"
 
 
 def _kinds(kind: list[str] | None) -> tuple[str, ...]:
@@ -188,6 +207,19 @@ def kb_remove(doc_id: str) -> None:
     out.print(f"已删除 {doc_id}（{n} 段）。注意：如果源文件还在知识库目录里，下次导入会再次加入。")
 
 
+def _log_setup() -> None:
+    """INFO lines with a time stamp. bm25s sets its own logger to DEBUG when first imported, so the
+    handler filters too, not only the logger levels."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
+    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
+    for noisy in ("httpx", "alembic", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def _runtime(settings: Settings):
     from assistant.runtime import Runtime
 
@@ -290,7 +322,6 @@ def telegram(
 ) -> None:
     """启动 Telegram 机器人（长轮询）；或用 --set-webhook 切换到 webhook 模式。"""
     import asyncio
-    import logging
 
     settings = _settings()
     if not settings.telegram_token:
@@ -299,10 +330,7 @@ def telegram(
             "（/newbot），把它给的 token 设为环境变量 RONGCHUANG_TELEGRAM_TOKEN，再运行 rongchuang telegram。"
         )
         raise typer.Exit(2)
-    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _log_setup()
     if set_webhook:
         from connectors.telegram.webhook import SECRET_FORMAT
         from connectors.telegram.webhook import set_webhook as set_hook
@@ -333,19 +361,18 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="端口")] = 8000,
 ) -> None:
     """启动网页聊天、工作人员工作台和 HTTP API（首次启动会先建立知识库索引）。"""
-    import logging
 
     import uvicorn
 
     from connectors.web import create_app
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    err.print(f"蓉创助手：http://{host}:{port}/ （工作台 /staff）")
+    _log_setup()
+    web = create_app(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    web.state.public_url = f"http://{shown}:{port}/"  # said once the app is ready, not before
     # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
 
 
 @staff_app.command("add")

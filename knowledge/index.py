@@ -47,7 +47,11 @@ class IngestReport:
 
 
 class Progress:
-    """Ingest progress callbacks; the CLI draws a rich progress bar from them."""
+    """Ingest progress callbacks: a rich bar on a terminal, log lines elsewhere (knowledge.progress)."""
+
+    def reading(self, files: int) -> None: ...
+
+    def file_read(self, source: str) -> None: ...
 
     def start(self, files: int, passages: int) -> None: ...
 
@@ -184,7 +188,8 @@ class KnowledgeIndex:
                 files = expand(paths)
                 if prune:
                     self._prune(paths, {str(f) for f in files}, report)
-                todo = self._load_changed(files, report)
+                progress.reading(len(files))
+                todo = self._load_changed(files, report, progress)
                 progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
                 batch: list[tuple[str, str, list[Passage], np.ndarray]] = []
                 for source, digest, passages in todo:
@@ -197,9 +202,12 @@ class KnowledgeIndex:
                 self._stale()
         return report
 
-    def _load_changed(self, files: list[Path], report: IngestReport) -> list[tuple[str, str, list[Passage]]]:
+    def _load_changed(
+        self, files: list[Path], report: IngestReport, progress: Progress
+    ) -> list[tuple[str, str, list[Passage]]]:
         todo = []
         for f in files:
+            progress.file_read(str(f))
             source = str(f)
             try:
                 digest = f"{file_hash(f)}:{PIPELINE}:{self.chunk_chars}"  # re-chunk when chunking changes

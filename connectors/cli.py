@@ -27,6 +27,9 @@ staff_app = typer.Typer(help="管理服务中心工作人员账号。", no_args_
 app.add_typer(staff_app, name="staff")
 out = Console()
 err = Console(stderr=True)
+# Into a file or a pipe, rich would wrap and cut at 80 columns: print whole lines instead.
+out.soft_wrap = not out.is_terminal
+err.soft_wrap = not err.is_terminal
 
 
 def _settings() -> Settings:
@@ -172,28 +175,42 @@ def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             )
         )
         return
-    table = Table("doc_id", "类型", "标题", "文号", "地区", "有效期", "段数", "示例")
-    for d in docs:
-        m = d.meta
-        valid = (
-            f"{m.effective_from or ''}–{m.effective_to or ''}"
-            if (m.effective_from or m.effective_to)
-            else "—"
-        )
-        if m.superseded_by:
-            valid += f"（已被 {m.superseded_by} 取代）"
-        table.add_row(
-            m.doc_id,
-            m.kind,
-            m.title,
-            m.doc_number or "",
-            m.region,
-            valid,
-            str(d.passages),
-            "是" if m.sample else "",
-        )
+    header = ("doc_id", "类型", "标题", "文号", "地区", "有效期", "段数", "示例")
+    rows = [_doc_row(d) for d in docs]
+    _print_table(header, rows)
+    # Into a pipe the rows are data: the total goes to stderr so `| wc -l` counts documents.
+    (out if out.is_terminal else err).print(f"共 {len(docs)} 个文件，{index.count()} 段。")
+
+
+def _doc_row(d) -> tuple[str, ...]:
+    m = d.meta
+    valid = (
+        f"{m.effective_from or ''}–{m.effective_to or ''}" if (m.effective_from or m.effective_to) else "—"
+    )
+    if m.superseded_by:
+        valid += f"（已被 {m.superseded_by} 取代）"
+    return (
+        m.doc_id,
+        m.kind,
+        m.title,
+        m.doc_number or "",
+        m.region,
+        valid,
+        str(d.passages),
+        "是" if m.sample else "",
+    )
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A rich table on a terminal; tab-separated full values into a file or a pipe (for cut, awk …)."""
+    if not out.is_terminal:
+        for row in (header, *rows):
+            print("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
-    out.print(f"共 {len(docs)} 个文件，{index.count()} 段。")
 
 
 @kb_app.command("remove")

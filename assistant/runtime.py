@@ -36,20 +36,23 @@ class Runtime:
         cls, settings: Settings | None = None, *, ensure_index: bool = True, composer: Composer | None = None
     ) -> Runtime:
         settings = settings or Settings()
-        index = build_index(settings)
-        if ensure_index:
-            with LineProgress(log.info) as progress:
+        # A line every few seconds while starting (models load slowly on a busy machine).
+        with LineProgress(log.info) as progress:
+            progress.phase("正在打开知识库索引")
+            index = build_index(settings)
+            if ensure_index:
                 report = index.ingest(settings.kb_roots, progress=progress)
-            for source, why in report.skipped:
-                log.warning("跳过 %s：%s", source, why)
-        catalog = load_catalog(settings)
-        store = Store.open(settings.db_url)
-        if purged := store.purge(settings.retention_days):  # the privacy notice promises this
-            log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
-        composer = composer or _composer(settings, index, catalog)
-        assistant = Assistant(index, catalog, store, settings, composer=composer)
-        rt = cls(settings, index, catalog, store, assistant)
-        rt.warm_up()
+                for source, why in report.skipped:
+                    log.warning("跳过 %s：%s", source, why)
+            catalog = load_catalog(settings)
+            store = Store.open(settings.db_url)
+            if purged := store.purge(settings.retention_days):  # the privacy notice promises this
+                log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
+            composer = composer or _composer(settings, index, catalog)
+            assistant = Assistant(index, catalog, store, settings, composer=composer)
+            rt = cls(settings, index, catalog, store, assistant)
+            progress.phase("正在加载分词、检索和嵌入模型")
+            rt.warm_up()
         return rt
 
     def warm_up(self) -> None:

@@ -58,12 +58,12 @@ def ingest(
 
     started = time.monotonic()
     settings = _settings()
-    err.print("正在检查知识库（加载分词和嵌入模型）…", soft_wrap=True)
-    index = _index(settings)
-    targets = paths or settings.kb_roots
+    err.print("正在检查知识库：没变的文件会跳过，新文件要切分并计算向量。")
     try:
         with ingest_progress(err) as progress:
-            report = index.ingest(targets, rebuild=rebuild, progress=progress)
+            progress.phase("正在加载嵌入模型和已有索引")
+            index = _index(settings)
+            report = index.ingest(paths or settings.kb_roots, rebuild=rebuild, progress=progress)
     except RongchuangError as exc:
         err.print(f"[red]导入失败：[/red]{exc}")
         raise typer.Exit(1) from exc

@@ -35,6 +35,9 @@ class RichProgress(IngestProgress):
     def __exit__(self, *exc) -> None:
         self._bar.__exit__(*exc)
 
+    def phase(self, text: str) -> None:
+        self._bar.console.print(f"{text}…")
+
     def reading(self, files: int) -> None:
         if files:
             self._reading = self._bar.add_task("读取", total=files)

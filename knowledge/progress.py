@@ -32,6 +32,7 @@ class LineProgress(Progress):
         self.reading_total = self.read = 0
         self.files = self.passages = self.done_files = self.done_passages = 0
         self.started_at: float | None = None
+        self._phase: tuple[str, float] | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -51,6 +52,12 @@ class LineProgress(Progress):
             if line := self.line():
                 self.emit(line)
 
+    def phase(self, text: str) -> None:
+        """Say what runs now between counted steps (loading models …); repeated with the time taken."""
+        with self._lock:
+            self._phase = (text, time.monotonic())
+            self.files = self.done_files = 0  # counting is over: the phase speaks now
+
     # callbacks ---------------------------------------------------------------------------------
     def reading(self, files: int) -> None:
         with self._lock:
@@ -63,6 +70,7 @@ class LineProgress(Progress):
     def start(self, files: int, passages: int) -> None:
         with self._lock:
             self.files, self.passages, self.started_at = files, passages, time.monotonic()
+            self._phase = None if files else self._phase
         if files:
             self.emit(f"建立知识库索引：{files} 个文件要处理，共 {passages} 段。")
 
@@ -76,14 +84,15 @@ class LineProgress(Progress):
 
     # the line ----------------------------------------------------------------------------------
     def line(self) -> str | None:
-        """What is happening now, or None when there is nothing to say (nothing changed on disk)."""
+        """What is happening now, or None when there is nothing to say."""
         with self._lock:
-            if self.started_at is None:
-                if self.reading_total and self.read < self.reading_total:
-                    return f"正在读取和切分文件：{self.read}/{self.reading_total}"
-                return None
-            if not self.files or self.done_files >= self.files:
-                return None
+            if self.started_at is None and self.reading_total and self.read < self.reading_total:
+                return f"正在读取和切分文件：{self.read}/{self.reading_total}"
+            if self.started_at is None or not self.files or self.done_files >= self.files:
+                if self._phase is None:
+                    return None
+                text, since = self._phase
+                return f"{text}…（已 {duration(time.monotonic() - since)}）"
             elapsed = time.monotonic() - self.started_at
             done, total = self.done_passages, self.passages
             head = f"索引进度：文件 {self.done_files}/{self.files}，段落 {done}/{total}（{100 * done // max(total, 1)}%）"

@@ -238,13 +238,27 @@ def _log_setup() -> None:
 
 
 def _runtime(settings: Settings):
+    """Start the assistant; while it starts (the first time: building the index), say so on stderr."""
+    import logging
+
     from assistant.runtime import Runtime
 
+    log = logging.getLogger("rongchuang")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    quiet = log.getEffectiveLevel() > logging.INFO
+    if quiet:  # `serve` and `telegram` configure logging themselves; ask and chat do not
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
         return Runtime.start(settings)
     except RongchuangError as exc:
         err.print(f"[red]启动失败：[/red]{exc}")
         raise typer.Exit(1) from exc
+    finally:
+        if quiet:
+            log.removeHandler(handler)
+            log.setLevel(logging.NOTSET)
 
 
 @app.command()

@@ -89,7 +89,7 @@ def _founder_asks(page: Page, base: str, shots: Path, size: str) -> None:
 
     page.get_by_role("button", name="转人工", exact=True).click()
     expect(page.locator("#handoff-banner")).to_be_visible()
-    expect(page.get_by_role("button", name="已转人工")).to_be_disabled()
+    expect(page.get_by_role("button", name="已转人工", exact=True)).to_be_disabled()
 
 
 def _staff_replies(page: Page, base: str, username: str, ticket: str, shots: Path, size: str) -> None:

@@ -10,13 +10,15 @@ PORT ?= 8000
 
 install: $(STAMP)
 
-# Runs a command and says every 10 s that it still does: pip --quiet is silent for minutes.
-TICK = sh -c '"$$@" & pid=$$!; t=0; while kill -0 $$pid 2>/dev/null; do sleep 1; t=$$((t+1)); \
-	if [ $$((t % 10)) -eq 0 ]; then echo "    仍在进行（已 $$t 秒）…"; fi; done; wait $$pid' tick
+# Runs a command and says every few seconds (wall clock) that it still runs: venv and pip are silent
+# for minutes on a busy machine, and `make run > out.txt` should show it is alive.
+TICK = sh -c '"$$@" & pid=$$!; start=$$(date +%s); last=$$start; while kill -0 $$pid 2>/dev/null; do \
+	sleep 1; now=$$(date +%s); if [ $$((now - last)) -ge 6 ]; then last=$$now; \
+	echo "    仍在进行（已 $$((now - start)) 秒）…"; fi; done; wait $$pid' tick
 
 $(STAMP): pyproject.toml
 	@echo "==> 安装依赖到 $(VENV)（首次需要几分钟：下载并编译依赖，取决于网络和 CPU）"
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@test -x $(BIN)/python || $(TICK) $(PY) -m venv $(VENV)
 	@$(TICK) $(BIN)/python -m pip install --quiet --upgrade pip
 	@$(TICK) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

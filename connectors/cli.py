@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.settings import Settings
 from knowledge.errors import RongchuangError
-from knowledge.search import Filters, search
-from knowledge.types import KINDS
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 app = typer.Typer(
     help="蓉创助手：成都创业政策问答、园区和基金推荐、转人工。",
@@ -32,7 +32,11 @@ out.soft_wrap = not out.is_terminal
 err.soft_wrap = not err.is_terminal
 
 
+# Heavy modules (pydantic settings, LangChain via knowledge.search) load inside the commands, so a
+# command can say what it does before seconds of imports on a busy machine.
 def _settings() -> Settings:
+    from assistant.settings import Settings
+
     try:
         return Settings()
     except RongchuangError as exc:
@@ -54,14 +58,14 @@ def ingest(
     """导入文件到知识库（增量：没变的文件不重复处理；中断后再运行会接着完成）。"""
     import time
 
+    started = time.monotonic()
+    err.print("正在检查知识库：没变的文件会跳过，新文件要切分并计算向量。")
     from connectors.progress import ingest_progress
 
-    started = time.monotonic()
-    settings = _settings()
-    err.print("正在检查知识库：没变的文件会跳过，新文件要切分并计算向量。")
     try:
         with ingest_progress(err) as progress:
             progress.phase("正在加载嵌入模型和已有索引")
+            settings = _settings()
             index = _index(settings)
             report = index.ingest(paths or settings.kb_roots, rebuild=rebuild, progress=progress)
     except RongchuangError as exc:
@@ -94,6 +98,8 @@ def _ingest_summary(report, total: int, seconds: float) -> str:
 
 
 def _kinds(kind: list[str] | None) -> tuple[str, ...]:
+    from knowledge.types import KINDS
+
     for k in kind or []:
         if k not in KINDS:
             err.print(f"[red]--kind 只能是：{'、'.join(KINDS)}[/red]")
@@ -120,6 +126,8 @@ def search_cmd(
     if index.count() == 0:
         err.print("知识库是空的。请先运行：rongchuang ingest")
         raise typer.Exit(1)
+    from knowledge.search import Filters, search
+
     filters = Filters(kinds=_kinds(kind), regions=tuple(region or ()), include_expired=include_expired)
     queries = (line.strip() for line in sys.stdin) if query == "-" else iter([query])
     for q in queries:
@@ -393,13 +401,18 @@ def serve(
 ) -> None:
     """启动网页聊天、工作人员工作台和 HTTP API（首次启动会先建立知识库索引）。"""
 
-    import uvicorn
+    from knowledge.progress import LineProgress
 
-    from connectors.web import create_app
+    err.print("正在启动蓉创助手的网页服务…")
+    with LineProgress(lambda line: err.print(line, markup=False, highlight=False)) as progress:
+        progress.phase("正在加载程序")  # seconds of imports on a busy machine, with nothing else to say
+        import uvicorn
 
-    settings = _settings()
-    _log_setup()
-    web = create_app(settings)
+        from connectors.web import create_app
+
+        settings = _settings()
+        _log_setup()
+        web = create_app(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     web.state.public_url = f"http://{shown}:{port}/"  # said once the app is ready, not before
     # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from knowledge.index import Progress as IngestProgress
 from knowledge.progress import LineProgress
+from knowledge.progress import Progress as IngestProgress
 
 
 def ingest_progress(console: Console) -> RichProgress | LineProgress:

@@ -24,6 +24,7 @@ from .chunk import chunk
 from .embed import Embedder
 from .errors import IngestError
 from .manifest import Manifest
+from .progress import Progress
 from .sources import SUPPORTED_SUFFIXES, load_file
 from .types import DocMeta, Passage
 
@@ -44,20 +45,6 @@ class IngestReport:
     passages: int = 0
     embedded: int = 0  # passages the embedder actually ran on (cache misses)
     chars: int = 0
-
-
-class Progress:
-    """Ingest progress callbacks: a rich bar on a terminal, log lines elsewhere (knowledge.progress)."""
-
-    def reading(self, files: int) -> None: ...
-
-    def file_read(self, source: str) -> None: ...
-
-    def start(self, files: int, passages: int) -> None: ...
-
-    def file_done(self, source: str) -> None: ...
-
-    def passages_done(self, n: int) -> None: ...
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Ingest progress as plain lines, for logs and output that is not a terminal.
+"""Ingest progress: the callbacks an ingest makes, and plain lines for logs and output that is not a
+terminal.
 
 A ticker thread writes one line every few seconds while an ingest runs (files read, passages
 indexed, rate, time left), so `make run > out.txt` shows it is alive even while one file is slow.
@@ -10,9 +11,25 @@ import threading
 import time
 from collections.abc import Callable
 
-from .index import Progress
-
 EVERY_SECONDS = 5.0
+
+
+class Progress:
+    """Ingest progress callbacks: a rich bar on a terminal (connectors/progress.py), lines elsewhere.
+
+    Kept free of heavy imports, so a command can show progress while the index modules load."""
+
+    def phase(self, text: str) -> None: ...
+
+    def reading(self, files: int) -> None: ...
+
+    def file_read(self, source: str) -> None: ...
+
+    def start(self, files: int, passages: int) -> None: ...
+
+    def file_done(self, source: str) -> None: ...
+
+    def passages_done(self, n: int) -> None: ...
 
 
 def duration(seconds: float) -> str:

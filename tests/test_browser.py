@@ -210,7 +210,9 @@ def test_console_ticket_by_number_with_the_reply_box_in_reach(browser, server, w
     page = _page(browser, size, errors)
     _console_login(page, server.url, staff.username)
 
-    page.get_by_label("工单号").fill(ticket.number[:4])  # staff type what the founder reads out
+    page.get_by_role("searchbox", name="工单号").fill(
+        ticket.number[:4]
+    )  # staff type what the founder reads out
     item = page.locator(f'.ticket-btn[data-ticket="{ticket.id}"]')
     expect(item).to_be_visible()
     expect(item.locator(".ticket-no")).to_have_text(ticket.number)

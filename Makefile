@@ -10,14 +10,23 @@ PORT ?= 8000
 
 install: $(STAMP)
 
+# Runs a command and says every few seconds (wall clock) that it still runs: venv and pip are silent
+# for minutes on a busy machine, and `make run > out.txt` should show it is alive.
+TICK = sh -c '"$$@" & pid=$$!; start=$$(date +%s); last=$$start; while kill -0 $$pid 2>/dev/null; do \
+	sleep 1; now=$$(date +%s); if [ $$((now - last)) -ge 6 ]; then last=$$now; \
+	echo "    仍在进行（已 $$((now - start)) 秒）…"; fi; done; wait $$pid' tick
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> 安装依赖到 $(VENV)（首次需要几分钟：下载并编译依赖，取决于网络和 CPU）"
+	@test -x $(BIN)/python || $(TICK) $(PY) -m venv $(VENV)
+	@$(TICK) $(BIN)/python -m pip install --quiet --upgrade pip
+	@$(TICK) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 run: install
+	@echo "==> 建立知识库索引（首次要为每一段计算向量，见 README；以后只处理改动的文件）"
 	$(BIN)/rongchuang ingest
+	@echo "==> 启动网页服务（准备好后会显示地址）"
 	$(BIN)/rongchuang serve --host $(HOST) --port $(PORT)
 
 ingest: install

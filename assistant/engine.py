@@ -37,7 +37,7 @@ from .compose import (
 )
 from .eligibility import walk
 from .guard import is_injection
-from .handoff import PHRASE, PRIORITY, Signals, center_dict, decide, suggest_center
+from .handoff import PHRASE, PRIORITY, Signals, center_dict, contact_line, decide, suggest_center
 from .intents import model_for
 from .phrases import phrases
 from .privacy import mask_pii
@@ -592,8 +592,9 @@ class Assistant:
         profile_text = und.summarize_profile(t.profile)
         if parks and (matches := match_parks(t.profile, self.catalog)):
             lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self._restated)
+            lead_key = "parks_lead" if len(reply.parks) > 1 else "parks_lead_one"
             if lines:
-                blocks.append(ph.get("parks_lead", profile=profile_text) + "\n" + lines)
+                blocks.append(ph.get(lead_key, profile=profile_text) + "\n" + lines)
             t.state.parks = [m.park.id for m in matches]
         if funds and (fmatches := match_funds(t.profile, self.catalog)):
             lines, reply.funds = fund_lines(fmatches, self.index, cites, self._restated)
@@ -609,7 +610,9 @@ class Assistant:
         ph = phrases(t.lang)
         existing = self.store.open_handoff_for_session(t.session_id)
         if existing:
-            text = ph.get("handoff_existing", center=existing.center_name, ticket=existing.id)
+            text = ph.get(
+                "handoff_existing", center=existing.center_name, ticket=existing.number or existing.id
+            )
             reply = self._reply(t, text, "handoff", 1.0)
             reply.handoff = existing.as_reply_handoff()
             return reply
@@ -629,11 +632,13 @@ class Assistant:
             priority=PRIORITY[reason],
         )
         key = key or PHRASE[reason]
-        values = {"center": cdict["name"], "ticket": ticket.id}
+        values = {"center": cdict["name"], "ticket": ticket.number or ticket.id}
         if key == "handoff_created":
-            values["contact"] = cdict["contact"]
+            values["contact"] = contact_line(ph, cdict["contact"])
         reply = self._reply(t, ph.get(key, **values), "handoff", 1.0)
-        reply.handoff = Handoff(id=ticket.id, reason=reason, center=cdict, status=ticket.status)
+        reply.handoff = Handoff(
+            id=ticket.id, number=ticket.number, reason=reason, center=cdict, status=ticket.status
+        )
         return reply
 
     def _reply(

@@ -74,6 +74,13 @@ def default_center(catalog: Catalog) -> Center | None:
     return next(iter(catalog.centers.values()), None)
 
 
+def contact_line(ph, contact: str) -> str:
+    """ "也可以直接打电话：028-…" when the catalog has a number; else say the assistant has none."""
+    if any(ch.isdigit() for ch in contact):
+        return ph.get("handoff_contact", contact=contact)
+    return ph.get("handoff_contact_unlisted")
+
+
 def center_dict(c: Center | None) -> dict:
     if c is None:
         return {"id": "unassigned", "name": "服务中心", "contact": "—"}

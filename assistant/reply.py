@@ -49,6 +49,7 @@ class Center(Strict):
 
 class Handoff(Strict):
     id: str
+    number: str | None = Field(None, description="Short ticket number to say on the phone, e.g. 482913.")
     reason: HandoffReason
     center: Center
     status: HandoffStatus

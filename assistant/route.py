@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from knowledge.catalog import STAGE_NAMES, Catalog, Fund, Park, PolicyItem
+from knowledge.catalog import STAGE_NAMES, TYPE_NAMES, Catalog, Fund, Park, PolicyItem
 
 from . import lexicon as lx
 from .reply import Profile
@@ -114,7 +114,7 @@ def _score_fund(fund: Fund, profile: Profile, catalog: Catalog) -> tuple[float, 
         if profile.stage not in fund.stages:
             return 0.0, []
         score += 3
-        reasons.append(f"面向{STAGE_NAMES[profile.stage]}企业")
+        reasons.append(f"{TYPE_NAMES[fund.type]}，面向{STAGE_NAMES[profile.stage]}企业")
     exact = {w for w in profile.wants if fund.type in WANT_TYPES[w][0]}
     related = {w for w in profile.wants if fund.type in WANT_TYPES[w][1]}
     if not profile.needs and fund.type not in {"fund", "grant"} and not fund.tracks and not exact | related:

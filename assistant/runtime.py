@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 
 from knowledge.catalog import Catalog
-from knowledge.index import KnowledgeIndex, Progress
+from knowledge.index import KnowledgeIndex
+from knowledge.progress import LineProgress
 from knowledge.search import search
 
 from .compose import Composer, ExtractiveComposer
@@ -20,30 +21,6 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger("rongchuang")
-
-
-class LogProgress(Progress):
-    def __init__(self) -> None:
-        self.files = self.passages = self.done_files = self.done_passages = 0
-
-    def start(self, files: int, passages: int) -> None:
-        self.files, self.passages = files, passages
-        if files:
-            log.info("建立知识库索引：%d 个文件，%d 段（首次启动需要约一分钟）", files, passages)
-
-    def file_done(self, source: str) -> None:
-        self.done_files += 1
-        if self.done_files % 10 == 0 or self.done_files == self.files:
-            log.info(
-                "索引进度：%d/%d 个文件，%d/%d 段",
-                self.done_files,
-                self.files,
-                self.done_passages,
-                self.passages,
-            )
-
-    def passages_done(self, n: int) -> None:
-        self.done_passages += n
 
 
 @dataclass
@@ -59,19 +36,23 @@ class Runtime:
         cls, settings: Settings | None = None, *, ensure_index: bool = True, composer: Composer | None = None
     ) -> Runtime:
         settings = settings or Settings()
-        index = build_index(settings)
-        if ensure_index:
-            report = index.ingest(settings.kb_roots, progress=LogProgress())
-            for source, why in report.skipped:
-                log.warning("跳过 %s：%s", source, why)
-        catalog = load_catalog(settings)
-        store = Store.open(settings.db_url)
-        if purged := store.purge(settings.retention_days):  # the privacy notice promises this
-            log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
-        composer = composer or _composer(settings, index, catalog)
-        assistant = Assistant(index, catalog, store, settings, composer=composer)
-        rt = cls(settings, index, catalog, store, assistant)
-        rt.warm_up()
+        # A line every few seconds while starting (models load slowly on a busy machine).
+        with LineProgress(log.info) as progress:
+            progress.phase("正在打开知识库索引")
+            index = build_index(settings)
+            if ensure_index:
+                report = index.ingest(settings.kb_roots, progress=progress)
+                for source, why in report.skipped:
+                    log.warning("跳过 %s：%s", source, why)
+            catalog = load_catalog(settings)
+            store = Store.open(settings.db_url)
+            if purged := store.purge(settings.retention_days):  # the privacy notice promises this
+                log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
+            composer = composer or _composer(settings, index, catalog)
+            assistant = Assistant(index, catalog, store, settings, composer=composer)
+            rt = cls(settings, index, catalog, store, assistant)
+            progress.phase("正在加载分词、检索和嵌入模型")
+            rt.warm_up()
         return rt
 
     def warm_up(self) -> None:

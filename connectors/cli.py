@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.settings import Settings
 from knowledge.errors import RongchuangError
-from knowledge.search import Filters, search
-from knowledge.types import KINDS
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 app = typer.Typer(
     help="蓉创助手：成都创业政策问答、园区和基金推荐、转人工。",
@@ -27,9 +27,16 @@ staff_app = typer.Typer(help="管理服务中心工作人员账号。", no_args_
 app.add_typer(staff_app, name="staff")
 out = Console()
 err = Console(stderr=True)
+# Into a file or a pipe, rich would wrap and cut at 80 columns: print whole lines instead.
+out.soft_wrap = not out.is_terminal
+err.soft_wrap = not err.is_terminal
 
 
+# Heavy modules (pydantic settings, LangChain via knowledge.search) load inside the commands, so a
+# command can say what it does before seconds of imports on a busy machine.
 def _settings() -> Settings:
+    from assistant.settings import Settings
+
     try:
         return Settings()
     except RongchuangError as exc:
@@ -49,29 +56,50 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="清空索引后重建（嵌入缓存保留）")] = False,
 ) -> None:
     """导入文件到知识库（增量：没变的文件不重复处理；中断后再运行会接着完成）。"""
-    from connectors.progress import RichProgress
+    import time
 
-    settings = _settings()
-    index = _index(settings)
-    targets = paths or settings.kb_roots
+    started = time.monotonic()
+    err.print("正在检查知识库：没变的文件会跳过，新文件要切分并计算向量。")
+    from connectors.progress import ingest_progress
+
     try:
-        with RichProgress(err) as progress:
-            report = index.ingest(targets, rebuild=rebuild, progress=progress)
+        with ingest_progress(err) as progress:
+            progress.phase("正在加载嵌入模型和已有索引")
+            settings = _settings()
+            index = _index(settings)
+            report = index.ingest(paths or settings.kb_roots, rebuild=rebuild, progress=progress)
     except RongchuangError as exc:
         err.print(f"[red]导入失败：[/red]{exc}")
         raise typer.Exit(1) from exc
-    err.print(
-        f"导入 {len(report.ingested)} 个文件，{report.passages} 段（新嵌入 {report.embedded} 段），"
-        f"未变 {len(report.unchanged)} 个，移除 {len(report.removed)} 个，跳过 {len(report.skipped)} 个。"
-        f"索引共 {index.count()} 段。"
-    )
+    err.print(_ingest_summary(report, index.count(), time.monotonic() - started), soft_wrap=True)
     for _source, why in report.skipped:
-        err.print(f"[yellow]跳过[/yellow] {why}")
+        err.print(f"[yellow]跳过[/yellow] {why}", soft_wrap=True)
     if report.skipped and not report.ingested and not report.unchanged:
         raise typer.Exit(1)
 
 
+def _ingest_summary(report, total: int, seconds: float) -> str:
+    """One line, whatever the terminal width: what changed, and what the index holds now."""
+    from knowledge.progress import duration
+
+    if not (report.ingested or report.removed or report.skipped):
+        return f"知识库没有变化：{len(report.unchanged)} 个文件，共 {total} 段（用时 {duration(seconds)}）。"
+    parts = [f"导入 {len(report.ingested)} 个文件 {report.passages} 段（新嵌入 {report.embedded} 段）"]
+    parts += [
+        f"{what} {n} 个"
+        for what, n in (
+            ("未变", len(report.unchanged)),
+            ("移除", len(report.removed)),
+            ("跳过", len(report.skipped)),
+        )
+        if n
+    ]
+    return "，".join(parts) + f"。索引共 {total} 段，用时 {duration(seconds)}。"
+
+
 def _kinds(kind: list[str] | None) -> tuple[str, ...]:
+    from knowledge.types import KINDS
+
     for k in kind or []:
         if k not in KINDS:
             err.print(f"[red]--kind 只能是：{'、'.join(KINDS)}[/red]")
@@ -98,6 +126,8 @@ def search_cmd(
     if index.count() == 0:
         err.print("知识库是空的。请先运行：rongchuang ingest")
         raise typer.Exit(1)
+    from knowledge.search import Filters, search
+
     filters = Filters(kinds=_kinds(kind), regions=tuple(region or ()), include_expired=include_expired)
     queries = (line.strip() for line in sys.stdin) if query == "-" else iter([query])
     for q in queries:
@@ -153,28 +183,42 @@ def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             )
         )
         return
-    table = Table("doc_id", "类型", "标题", "文号", "地区", "有效期", "段数", "示例")
-    for d in docs:
-        m = d.meta
-        valid = (
-            f"{m.effective_from or ''}–{m.effective_to or ''}"
-            if (m.effective_from or m.effective_to)
-            else "—"
-        )
-        if m.superseded_by:
-            valid += f"（已被 {m.superseded_by} 取代）"
-        table.add_row(
-            m.doc_id,
-            m.kind,
-            m.title,
-            m.doc_number or "",
-            m.region,
-            valid,
-            str(d.passages),
-            "是" if m.sample else "",
-        )
+    header = ("doc_id", "类型", "标题", "文号", "地区", "有效期", "段数", "示例")
+    rows = [_doc_row(d) for d in docs]
+    _print_table(header, rows)
+    # Into a pipe the rows are data: the total goes to stderr so `| wc -l` counts documents.
+    (out if out.is_terminal else err).print(f"共 {len(docs)} 个文件，{index.count()} 段。")
+
+
+def _doc_row(d) -> tuple[str, ...]:
+    m = d.meta
+    valid = (
+        f"{m.effective_from or ''}–{m.effective_to or ''}" if (m.effective_from or m.effective_to) else "—"
+    )
+    if m.superseded_by:
+        valid += f"（已被 {m.superseded_by} 取代）"
+    return (
+        m.doc_id,
+        m.kind,
+        m.title,
+        m.doc_number or "",
+        m.region,
+        valid,
+        str(d.passages),
+        "是" if m.sample else "",
+    )
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A rich table on a terminal; tab-separated full values into a file or a pipe (for cut, awk …)."""
+    if not out.is_terminal:
+        for row in (header, *rows):
+            print("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
-    out.print(f"共 {len(docs)} 个文件，{index.count()} 段。")
 
 
 @kb_app.command("remove")
@@ -188,14 +232,41 @@ def kb_remove(doc_id: str) -> None:
     out.print(f"已删除 {doc_id}（{n} 段）。注意：如果源文件还在知识库目录里，下次导入会再次加入。")
 
 
+def _log_setup() -> None:
+    """INFO lines with a time stamp. bm25s sets its own logger to DEBUG when first imported, so the
+    handler filters too, not only the logger levels."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
+    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
+    for noisy in ("httpx", "alembic", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def _runtime(settings: Settings):
+    """Start the assistant; while it starts (the first time: building the index), say so on stderr."""
+    import logging
+
     from assistant.runtime import Runtime
 
+    log = logging.getLogger("rongchuang")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    quiet = log.getEffectiveLevel() > logging.INFO
+    if quiet:  # `serve` and `telegram` configure logging themselves; ask and chat do not
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
         return Runtime.start(settings)
     except RongchuangError as exc:
         err.print(f"[red]启动失败：[/red]{exc}")
         raise typer.Exit(1) from exc
+    finally:
+        if quiet:
+            log.removeHandler(handler)
+            log.setLevel(logging.NOTSET)
 
 
 @app.command()
@@ -290,7 +361,6 @@ def telegram(
 ) -> None:
     """启动 Telegram 机器人（长轮询）；或用 --set-webhook 切换到 webhook 模式。"""
     import asyncio
-    import logging
 
     settings = _settings()
     if not settings.telegram_token:
@@ -299,10 +369,7 @@ def telegram(
             "（/newbot），把它给的 token 设为环境变量 RONGCHUANG_TELEGRAM_TOKEN，再运行 rongchuang telegram。"
         )
         raise typer.Exit(2)
-    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _log_setup()
     if set_webhook:
         from connectors.telegram.webhook import SECRET_FORMAT
         from connectors.telegram.webhook import set_webhook as set_hook
@@ -333,19 +400,23 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="端口")] = 8000,
 ) -> None:
     """启动网页聊天、工作人员工作台和 HTTP API（首次启动会先建立知识库索引）。"""
-    import logging
 
-    import uvicorn
+    from knowledge.progress import LineProgress
 
-    from connectors.web import create_app
+    err.print("正在启动蓉创助手的网页服务…")
+    with LineProgress(lambda line: err.print(line, markup=False, highlight=False)) as progress:
+        progress.phase("正在加载程序")  # seconds of imports on a busy machine, with nothing else to say
+        import uvicorn
 
-    settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    err.print(f"蓉创助手：http://{host}:{port}/ （工作台 /staff）")
+        from connectors.web import create_app
+
+        settings = _settings()
+        _log_setup()
+        web = create_app(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    web.state.public_url = f"http://{shown}:{port}/"  # said once the app is ready, not before
     # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)
+    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
 
 
 @staff_app.command("add")

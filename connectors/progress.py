@@ -1,11 +1,19 @@
-"""A rich progress bar for long ingests: files, passages and an ETA."""
+"""Ingest progress for the command line: a rich bar on a terminal, plain lines otherwise."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from knowledge.index import Progress as IngestProgress
+from knowledge.progress import LineProgress
+from knowledge.progress import Progress as IngestProgress
+
+
+def ingest_progress(console: Console) -> RichProgress | LineProgress:
+    """A bar draws nothing when output goes to a file or a pipe (`make run > out.txt`): print lines."""
+    if console.is_terminal:
+        return RichProgress(console)
+    return LineProgress(lambda line: console.print(line, soft_wrap=True, markup=False, highlight=False))
 
 
 class RichProgress(IngestProgress):
@@ -18,7 +26,7 @@ class RichProgress(IngestProgress):
             console=console,
             transient=False,
         )
-        self._files = self._passages = None
+        self._reading = self._files = self._passages = None
 
     def __enter__(self) -> RichProgress:
         self._bar.__enter__()
@@ -26,6 +34,17 @@ class RichProgress(IngestProgress):
 
     def __exit__(self, *exc) -> None:
         self._bar.__exit__(*exc)
+
+    def phase(self, text: str) -> None:
+        self._bar.console.print(f"{text}…")
+
+    def reading(self, files: int) -> None:
+        if files:
+            self._reading = self._bar.add_task("读取", total=files)
+
+    def file_read(self, source: str) -> None:
+        if self._reading is not None:
+            self._bar.advance(self._reading)
 
     def start(self, files: int, passages: int) -> None:
         if files:

@@ -18,7 +18,8 @@ def render_reply(console: Console, reply: Reply) -> None:
             console.print(f"  [bold]{rec_kind}：{r.name}[/bold]{tag} {refs}\n    {r.reason}")
     if reply.handoff:
         h = reply.handoff
-        console.print(f"  [magenta]已转人工：{h.center.name}（工单 {h.id}，{h.center.contact}）[/magenta]")
+        phone = f"，电话 {h.center.contact}" if any(ch.isdigit() for ch in h.center.contact) else ""
+        console.print(f"  [magenta]已转人工：{h.center.name}（工单号 {h.number or h.id}{phone}）[/magenta]")
     for c in reply.citations:
         num = f"（{c.doc_number}）" if c.doc_number else ""
         tag = " [yellow]示例[/yellow]" if c.sample else ""

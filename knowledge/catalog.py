@@ -252,7 +252,7 @@ def render_guide(g: Guide, source: str) -> Document:
     return Document(meta=_meta(g, "guide", g.id, g.title, source, g.sample), text=_sections(parts))
 
 
-_TYPE_NAMES = {
+TYPE_NAMES = {
     "fund": "政府投资基金",
     "grant": "财政资金支持",
     "loan": "信贷产品",
@@ -269,7 +269,7 @@ def render_fund(cat: FundCatalog, f: Fund, source: str) -> Document:
     who = [f"适合阶段：{'、'.join(STAGE_NAMES[s] for s in f.stages)}"]
     if f.tracks:
         who.append(f"适合赛道：{'、'.join(f.tracks)}")
-    about = ([SAMPLE_LINE] if f.sample else []) + [f"{f.name}属于{_TYPE_NAMES[f.type]}。", f.summary]
+    about = ([SAMPLE_LINE] if f.sample else []) + [f"{f.name}属于{TYPE_NAMES[f.type]}。", f.summary]
     about.append(f"政策依据：{f.source_clause}")  # in the same passage: a one-line section is a poor citation
     parts = [("是什么", _lines(about)), ("适合谁", _lines(who))]
     if f.details:

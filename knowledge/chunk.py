@@ -58,6 +58,8 @@ _ENDS = "。！？；!?;"
 _CLOSERS = "”’」』）)》〉】\"'"
 _SENTENCE_END = re.compile(rf"[{_ENDS}]+[{_CLOSERS}]*")
 _CLAUSE_END = re.compile(r"[，,、：:]+")
+_LINE_END = re.compile(rf"(?:[{_ENDS}…]+[{_CLOSERS}]*|……)$")
+SENTENCE_MAX = 4000  # longest sentence in the corpus: 2,214 characters (a table in jiangxi-2020-a1.pdf)
 _QUESTION = re.compile(
     r"^(?:问|Q)\s*[：:]", re.IGNORECASE
 )  # FAQ pages: 问：…？ on one line, 答：… on the next
@@ -186,32 +188,39 @@ def _split(lines: list[str], max_chars: int, min_chars: int) -> list[str]:
     whole = "\n".join(lines)
     if len(whole) <= max_chars:
         return [whole]
-    units = [u for line in lines for u in _line_units(line, max_chars)]
-    if len(units) > 1 and _keep_with_next(units[0], units[1], max_chars):
-        units[:2] = [_Unit(f"{units[0].text}\n{units[1].text}", True)]
+    units = [u for run in _runs(lines) for u in _run_units(run, max_chars)]
     units = _questions_with_answers(units, max_chars)
     return [_join(p) for p in _pack(units, len(whole), max_chars, min_chars)]
 
 
-def _line_units(line: str, max_chars: int) -> list[_Unit]:
+def _line_done(line: str) -> bool:
+    """A line after which a passage may end: a sentence end, or the end of a table row."""
+    return bool(_LINE_END.search(line)) or line.endswith("|")
+
+
+def _runs(lines: list[str]) -> list[list[str]]:
+    """Lines glued until one ends a sentence. A PDF page or an HTML block can break a sentence
+    ("税务部门按照规定" / "修复其纳税信用。"), and a heading line without an end belongs to what
+    follows it: neither is a place to cut."""
+    runs: list[list[str]] = [[]]
+    for line in lines:
+        runs[-1].append(line)
+        if _line_done(line):
+            runs.append([])
+    return [r for r in runs if r]
+
+
+def _run_units(run: list[str], max_chars: int) -> list[_Unit]:
     pieces: list[str] = []
-    for sentence in _sentences(line, quotes=True):
+    for sentence in _sentences("\n".join(run), quotes=True):
         if len(sentence) <= max_chars:
             pieces.append(sentence)
             continue
-        # A quote too long to keep whole is cut at its own sentence ends, then at commas.
+        # A quote too long to keep whole is cut at its own sentence ends; a sentence stays whole
+        # even when long, unless it is beyond all reason (a table dumped without punctuation).
         for s in _sentences(sentence, quotes=False):
-            pieces.extend([s] if len(s) <= max_chars else _clauses(s, max_chars))
+            pieces.extend([s] if len(s) <= SENTENCE_MAX else _clauses(s, max_chars))
     return [_Unit(p, i == 0) for i, p in enumerate(pieces)]
-
-
-def _keep_with_next(first: _Unit, second: _Unit, max_chars: int) -> bool:
-    """A heading-only line stays with the sentence after it, as in print."""
-    if not second.new_line or _SENTENCE_END.search(first.text):
-        return False
-    return (
-        len(first.text) + 1 + len(second.text) <= max_chars or _SENTENCE_END.search(second.text) is not None
-    )
 
 
 def _questions_with_answers(units: list[_Unit], max_chars: int) -> list[_Unit]:

@@ -24,12 +24,13 @@ from .chunk import chunk
 from .embed import Embedder
 from .errors import IngestError
 from .manifest import Manifest
+from .progress import Progress
 from .sources import SUPPORTED_SUFFIXES, load_file
 from .types import DocMeta, Passage
 
 EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
 WRITE_BATCH = 512  # passages per Chroma write
-PIPELINE = 3  # bump when cleaning or chunking changes, so unchanged files are cut again
+PIPELINE = 4  # bump when cleaning or chunking changes, so unchanged files are cut again
 CHUNK_CHARS = 220  # bench, 100 law distractors: hybrid equal to 450, dense MRR 0.83 vs 0.79
 FAR_FUTURE = 99991231
 FRESH_SECONDS = 1.0  # another process's ingest is seen by searches within this
@@ -44,16 +45,6 @@ class IngestReport:
     passages: int = 0
     embedded: int = 0  # passages the embedder actually ran on (cache misses)
     chars: int = 0
-
-
-class Progress:
-    """Ingest progress callbacks; the CLI draws a rich progress bar from them."""
-
-    def start(self, files: int, passages: int) -> None: ...
-
-    def file_done(self, source: str) -> None: ...
-
-    def passages_done(self, n: int) -> None: ...
 
 
 @dataclass
@@ -184,7 +175,8 @@ class KnowledgeIndex:
                 files = expand(paths)
                 if prune:
                     self._prune(paths, {str(f) for f in files}, report)
-                todo = self._load_changed(files, report)
+                progress.reading(len(files))
+                todo = self._load_changed(files, report, progress)
                 progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
                 batch: list[tuple[str, str, list[Passage], np.ndarray]] = []
                 for source, digest, passages in todo:
@@ -197,9 +189,12 @@ class KnowledgeIndex:
                 self._stale()
         return report
 
-    def _load_changed(self, files: list[Path], report: IngestReport) -> list[tuple[str, str, list[Passage]]]:
+    def _load_changed(
+        self, files: list[Path], report: IngestReport, progress: Progress
+    ) -> list[tuple[str, str, list[Passage]]]:
         todo = []
         for f in files:
+            progress.file_read(str(f))
             source = str(f)
             try:
                 digest = f"{file_hash(f)}:{PIPELINE}:{self.chunk_chars}"  # re-chunk when chunking changes

@@ -89,7 +89,7 @@ def test_after_a_handoff_the_bot_does_not_talk_over_staff(assistant):
     assert later.handoff is not None and later.handoff.id == first.handoff.id
     assert not later.citations
     assert later.answer == ZH.get(
-        "staff_have_it", center=first.handoff.center["name"], ticket=first.handoff.id
+        "staff_have_it", center=first.handoff.center["name"], ticket=first.handoff.number or first.handoff.id
     )
 
 

@@ -89,7 +89,7 @@ def _founder_asks(page: Page, base: str, shots: Path, size: str) -> None:
 
     page.get_by_role("button", name="转人工", exact=True).click()
     expect(page.locator("#handoff-banner")).to_be_visible()
-    expect(page.get_by_role("button", name="已转人工")).to_be_disabled()
+    expect(page.get_by_role("button", name="已转人工", exact=True)).to_be_disabled()
 
 
 def _staff_replies(page: Page, base: str, username: str, ticket: str, shots: Path, size: str) -> None:
@@ -172,4 +172,117 @@ def test_profile_chip_correction_sends_a_plain_message(browser, server):
     page.get_by_role("button", name="生物医药").click()
     expect(page.locator(".msg-founder .bubble").last).to_have_text("我们的赛道是生物医药")
     expect(page.locator("#profile-chips .chip", has_text="生物医药")).to_be_visible(timeout=20_000)
+    assert not errors, errors
+
+
+LONG_TALK = [
+    "我们三个人做无人机，刚起步，成都能给什么支持？",
+    "算力券怎么申请？",
+    "我们团队其实有5个人",
+    "想找一个适合的园区",
+    "刚起步能拿到哪些资金支持？",
+]
+
+
+def _long_ticket(web_runtime) -> tuple[str, object]:
+    """A founder who asked five questions, corrected the team size, then asked for a person."""
+    sid = None
+    for q in LONG_TALK:
+        sid = web_runtime.assistant.respond(sid, q, channel="web").session_id
+    reply = web_runtime.assistant.request_handoff(sid)
+    return sid, web_runtime.store.get_handoff(reply.handoff.id)
+
+
+def _console_login(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/staff")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#queue-summary")).to_contain_text("张")
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_console_ticket_by_number_with_the_reply_box_in_reach(browser, server, web_runtime, artifacts, size):
+    errors: list[str] = []
+    _sid, ticket = _long_ticket(web_runtime)
+    assert ticket.number and len(ticket.number) == 6 and ticket.number.isdigit()
+    staff = make_staff(web_runtime.store, "li", display_name="李老师")
+    page = _page(browser, size, errors)
+    _console_login(page, server.url, staff.username)
+
+    page.get_by_role("searchbox", name="工单号").fill(
+        ticket.number[:4]
+    )  # staff type what the founder reads out
+    item = page.locator(f'.ticket-btn[data-ticket="{ticket.id}"]')
+    expect(item).to_be_visible()
+    expect(item.locator(".ticket-no")).to_have_text(ticket.number)
+    expect(item).to_contain_text("团队 5 人")  # the corrected profile, not the first guess
+    page.screenshot(path=artifacts / f"console-search-{size}.png")
+    item.click()
+    expect(page.locator("#t-title")).to_have_text(f"工单 {ticket.number}")
+    expect(page.locator(".t-founder")).to_have_count(len(LONG_TALK))
+
+    viewport = VIEWPORTS[size]["height"]
+    box = page.locator("#t-reply-text").bounding_box()
+    transcript = page.locator("#t-transcript").bounding_box()
+    if size == "phone":
+        assert transcript["y"] + transcript["height"] > viewport, "the transcript is longer than the screen"
+        assert 0 <= box["y"] and box["y"] + box["height"] <= viewport, f"reply box off screen: {box}"
+        head = page.locator(".staff-page .topbar").bounding_box()
+        assert head["height"] < 70, f"the header wraps: {head}"
+    page.screenshot(path=artifacts / f"console-long-ticket-{size}.png")
+
+    # Replying to an open ticket claims it: one tap on a phone.
+    page.get_by_label("回复创业者").fill(REPLY)
+    page.get_by_role("button", name="认领并发送").click()
+    expect(page.locator(".t-staff").last).to_contain_text(REPLY)
+    expect(page.locator(".t-claim")).to_contain_text("你 正在处理")
+
+    if size == "phone":
+        page.get_by_role("tab", name="创业者情况").click()
+        expect(page.locator(".kv")).to_contain_text("5 人")
+        expect(page.locator("#t-reply")).to_be_hidden()
+        page.screenshot(path=artifacts / f"console-founder-tab-{size}.png")
+        page.get_by_role("tab", name="备注 · 结案").click()
+        expect(page.get_by_role("button", name="结案", exact=True)).to_be_visible()
+    assert not errors, errors
+
+
+def test_founder_banner_shows_the_number_then_folds_to_one_line(browser, server, artifacts):
+    errors: list[str] = []
+    page = _page(browser, "phone", errors)
+    page.goto(server.url + "/")
+    page.get_by_label("输入你的问题").fill("我想转人工")
+    page.get_by_role("button", name="发送").click()
+    banner = page.locator("#handoff-banner")
+    expect(banner).to_be_visible(timeout=20_000)
+    number = page.locator(".banner-number").inner_text().removeprefix("工单号 ")
+    assert len(number) == 6 and number.isdigit(), number
+    expect(page.locator(".msg-assistant").last).to_contain_text(number)
+    expect(page.locator("#banner-more")).to_be_visible()
+    page.screenshot(path=artifacts / "chat-banner-new-phone.png")
+
+    page.get_by_label("输入你的问题").fill("好的，谢谢")
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator("#banner-more")).to_be_hidden()
+    expect(banner).to_contain_text(number)
+    assert banner.bounding_box()["height"] < 40, "folded to one line"
+    page.screenshot(path=artifacts / "chat-banner-folded-phone.png")
+    page.reload()
+    expect(page.locator(".banner-number")).to_have_text(f"工单号 {number}")
+    expect(page.locator("#banner-more")).to_be_hidden()  # read once is read
+    page.locator(".banner-line").click()
+    expect(page.locator("#banner-more")).to_be_visible()
+    assert not errors, errors
+
+
+def test_desktop_header_buttons_stay_put_after_a_handoff(browser, server):
+    errors: list[str] = []
+    page = _page(browser, "desktop", errors)
+    page.goto(server.url + "/")
+    before = page.locator("#privacy-btn").bounding_box()
+    page.get_by_role("button", name="转人工", exact=True).click()
+    expect(page.locator("#handoff-banner")).to_be_visible(timeout=20_000)
+    after = page.locator("#privacy-btn").bounding_box()
+    assert (after["x"], after["y"]) == (before["x"], before["y"])
     assert not errors, errors

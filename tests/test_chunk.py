@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.chunk import PREAMBLE_SECTION, chunk
+from knowledge.chunk import PREAMBLE_SECTION, SENTENCE_MAX, chunk
 from knowledge.types import DocMeta, Document, Passage
+from tests.conftest import CORPUS
 
 SEED = Path("/work/shared/seeds/chengdu-innovation-action-plan-2026.txt")
 LAWS = Path("/work/shared/corpus/laws")
@@ -279,13 +280,25 @@ def test_quotes_stay_whole_when_they_can() -> None:
     check_invariants(doc, passages, 60)
 
 
-def test_overlong_sentence_splits_at_commas_or_stays_whole() -> None:
+def test_a_long_sentence_stays_whole_and_only_an_absurd_one_is_cut_at_commas() -> None:
     long_sentence = "，".join(f"支持第{i}类企业申请补贴" for i in range(30)) + "。"
-    passages = chunk(make_doc("一、范围\n" + long_sentence), max_chars=100)
+    passages = chunk(make_doc("一、范围\n" + long_sentence + "另一句话。"), max_chars=100)
+    assert [p.text for p in passages] == ["一、范围\n" + long_sentence, "另一句话。"]
+    absurd = "，".join(f"支持第{i}类企业申请补贴" for i in range(SENTENCE_MAX // 10)) + "。"
+    passages = chunk(make_doc("一、范围\n" + absurd), max_chars=100)
     assert len(passages) > 2 and all(len(p.text) <= 100 for p in passages)
-    no_commas = "支" * 300 + "。"
-    passages = chunk(make_doc("一、范围\n" + no_commas), max_chars=100)
-    assert [p.text for p in passages] == ["一、范围\n" + no_commas]
+
+
+def test_a_sentence_broken_across_lines_is_never_cut_there() -> None:
+    """A PDF page break or an HTML block inside a sentence (govdoc-397.pdf): the passage takes the
+    sentence's end from the next line."""
+    first = "对个人所得税纳税信用记录存在异议的，纳税人可向税务机关提出异议申请。" * 2
+    text = f"（二）建立异议解决和失信修复机制\n{first}自然人在规定\n期限内纠正失信行为的，税务部门按照规定\n修复其纳税信用。"
+    passages = chunk(make_doc(text), max_chars=80)
+    assert len(passages) > 1
+    assert all(p.text.endswith("。") for p in passages)
+    assert any("税务部门按照规定\n修复其纳税信用。" in p.text for p in passages)
+    assert any("自然人在规定\n期限内" in p.text for p in passages)
 
 
 def test_ascii_brackets_and_untitled_numbered_sentences() -> None:
@@ -297,3 +310,33 @@ def test_ascii_brackets_and_untitled_numbered_sentences() -> None:
 
 def test_empty_document() -> None:
     assert chunk(make_doc("  \n\n ")) == []
+
+
+_SENTENCE_DONE = re.compile(r"[。！？；!?;…]+[”’」』）)》〉】\"']*$")
+CORPUS_FILES = sorted(
+    f
+    for folder in ("pdf", "gz-policy-html")
+    for f in (CORPUS / folder).glob("*")
+    if f.suffix in (".pdf", ".html")
+)
+
+
+def _ends_well(passages: list[Passage], i: int) -> bool:
+    """At a sentence end or a table row's end, or just before a heading (the next section)."""
+    last = passages[i].text.rstrip().splitlines()[-1]
+    if _SENTENCE_DONE.search(last) or last.endswith("|"):
+        return True
+    return i + 1 == len(passages) or passages[i + 1].section != passages[i].section
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS_FILES, reason="needs ../shared/corpus")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_passages_end_at_sentence_ends(path) -> None:
+    from knowledge.index import CHUNK_CHARS
+    from knowledge.sources import load_file
+
+    for doc in load_file(path):
+        passages = chunk(doc, max_chars=CHUNK_CHARS)
+        cut = [p.text[-30:] for i, p in enumerate(passages) if not _ends_well(passages, i)]
+        assert not cut, f"{path.name}: passages end mid-sentence: {cut}"

@@ -37,3 +37,13 @@ def test_makefile_has_the_two_commands():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_design_document_is_in_the_repository_and_points_nowhere_outside():
+    docs = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+    assert (ROOT / "docs" / "architecture.md").exists()
+    assert "docs/architecture.md" in README
+    for doc in docs:
+        text = doc.read_text(encoding="utf-8")
+        outside = re.findall(r"`?\.\./[^\s`)]+", text)
+        assert not outside, f"{doc.name} points outside the repository: {outside}"

@@ -104,6 +104,14 @@ def _in_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
 # -- schema -----------------------------------------------------------------------------------------
 
 
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from assistant.store.store import MIGRATIONS
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def test_store_does_not_migrate_by_itself_and_migrate_is_idempotent(db_url: str) -> None:
     with Store(db_url) as store:
         assert not TABLES & set(inspect(store.engine).get_table_names())
@@ -111,7 +119,7 @@ def test_store_does_not_migrate_by_itself_and_migrate_is_idempotent(db_url: str)
         store.migrate()
         assert TABLES <= set(inspect(store.engine).get_table_names())
         with store.engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == "0001"
+            assert MigrationContext.configure(conn).get_current_revision() == _head()
 
 
 def test_migration_matches_the_models(store: Store) -> None:
@@ -126,7 +134,7 @@ def test_two_workers_migrating_at_once(db_url: str) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", code, db_url], cwd=root) for _ in range(3)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     with Store(db_url) as store, store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == _head()
 
 
 def test_two_threads_migrating_at_once(db_url: str) -> None:
@@ -315,6 +323,60 @@ def test_create_handoff_copies_the_conversation(store: Store) -> None:
     assert handoff.as_reply_handoff().model_dump()["center"]["name"] == "高新区创业服务中心"
     assert store.get_handoff(handoff.id) == handoff
     assert store.get_handoff("h_missing") is None
+
+
+def test_every_handoff_gets_a_short_number_to_say_on_the_phone(store: Store) -> None:
+    tickets = [_handoff(store) for _ in range(25)]
+    numbers = [t.number for t in tickets]
+    assert all(n and re.fullmatch(r"[1-9]\d{5}", n) for n in numbers), numbers
+    assert len(set(numbers)) == len(numbers)
+    t = tickets[7]
+    assert t.as_reply_handoff().number == t.number
+    assert t.id in {x.id for x in store.find_handoffs(t.number[:3])}
+    assert [x.id for x in store.find_handoffs(f"#{t.number[:3]} {t.number[3:]}")] == [t.id]
+    assert [x.id for x in store.find_handoffs(t.id)] == [t.id]  # the internal id works too
+    assert store.find_handoffs("000000") == [] and store.find_handoffs("abc") == []
+
+
+def test_a_number_another_worker_just_took_is_drawn_again(store: Store, monkeypatch) -> None:
+    from assistant.store import console
+
+    taken = _handoff(store).number
+    draws = iter([taken])
+    real = console._free_number
+    # The first draw passes the check but collides at insert, as when two workers draw at once.
+    monkeypatch.setattr(console, "_free_number", lambda s: next(draws, None) or real(s))
+    fresh = _handoff(store)
+    assert fresh.number and fresh.number != taken
+    assert store.get_handoff(fresh.id).number == fresh.number
+
+
+def test_tickets_from_before_numbers_get_one_on_upgrade(db_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from assistant.store.store import MIGRATIONS
+
+    with Store(db_url) as store:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+        session = store.get_or_create_session(None)
+        now = datetime.now(UTC)
+        with store.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO handoffs (id, session_id, reason, status, priority, summary, profile,"
+                    " transcript, citations, created_at) VALUES ('h_old', :s, 'user_request', 'open', 2,"
+                    " '旧工单', '{}', '[]', '[]', :t)"
+                ).bindparams(bindparam("t", type_=UTCDateTime())),
+                {"s": session.id, "t": now},
+            )
+        store.migrate()
+        old = store.get_handoff("h_old")
+        assert old is not None and old.number and re.fullmatch(r"[1-9]\d{5}", old.number)
 
 
 def test_one_open_handoff_per_session(store: Store, staff: tuple[int, int, int]) -> None:

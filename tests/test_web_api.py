@@ -131,7 +131,8 @@ def test_handoff_button_opens_one_ticket(client):
     sid = ask(client, "首次创业有什么补贴？")["session_id"]
     first = client.post(f"/api/sessions/{sid}/handoff").json()
     assert first["intent"] == "handoff" and first["handoff"]["status"] == "open"
-    assert first["handoff"]["id"] in first["answer"]
+    assert first["handoff"]["number"] in first["answer"]  # the number to say, not the internal id
+    assert first["handoff"]["id"] not in first["answer"]
     second = client.post(f"/api/sessions/{sid}/handoff").json()
     assert second["handoff"]["id"] == first["handoff"]["id"]
 

@@ -320,3 +320,31 @@ def test_staff_add_command(tmp_path):
         assert wang.is_admin and wang.display_name == "王老师"
         assert verify_password("a-long-password", wang.password_hash)
         assert not store.get_staff_by_username("li").is_admin
+
+
+def test_ticket_number_search_and_a_summary_that_follows_the_profile(client, web_runtime):
+    store = web_runtime.store
+    login(client, make_staff(store))
+    sid = ask(client, "我们三个人做无人机，刚起步")["session_id"]
+    reply = client.post(f"/api/sessions/{sid}/handoff").json()
+    number, hid = reply["handoff"]["number"], reply["handoff"]["id"]
+    assert re.fullmatch(r"[1-9]\d{5}", number) and number in reply["answer"]
+    shown = [
+        m["reply"]["handoff"] for m in _founder_messages(client, sid) if m["reply"] and m["reply"]["handoff"]
+    ]
+    assert [h["number"] for h in shown] == [number]
+
+    ask(client, "我们团队其实有5个人", sid)  # the founder corrects the profile after the handoff
+    found = client.get("/api/handoffs", params={"q": number[:4], "status": "resolved"}).json()["items"]
+    assert hid in {t["id"] for t in found}, "a number search ignores the status filter"
+    ticket = next(t for t in found if t["id"] == hid)
+    assert ticket["number"] == number
+    assert "团队 5 人" in ticket["summary"] and "3 人" not in ticket["summary"]
+    assert not ticket["summary"].startswith("原因")  # the console shows the reason as a badge
+    detail = client.get(f"/api/handoffs/{hid}").json()
+    assert detail["profile"]["team_size"] == 5 and detail["summary"] == ticket["summary"]
+    assert client.get("/api/handoffs", params={"q": "000000"}).json()["items"] == []
+
+
+def _founder_messages(client, sid: str) -> list[dict]:
+    return client.get(f"/api/sessions/{sid}/messages").json()["items"]

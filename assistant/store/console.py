@@ -40,6 +40,16 @@ from .rows import (
     staff_row,
 )
 
+NUMBER_ATTEMPTS = 5
+
+
+def _free_number(s: Session) -> str:
+    """Six digits, not starting with 0, no other ticket's. 900,000 numbers; retention purges old ones."""
+    while True:
+        number = str(100000 + secrets.randbelow(900000))
+        if s.scalar(select(HandoffRow.id).where(HandoffRow.number == number)) is None:
+            return number
+
 
 class StaffConsole:
     """Mixed into `Store`; every method runs in its own short transaction like the rest."""
@@ -65,6 +75,25 @@ class StaffConsole:
         check_choice(reason, REASONS, "reason")
         if priority not in (1, 2, 3):
             raise ValueError("priority must be 1 (high), 2 or 3 (low)")
+        args = (session_id, reason, summary, profile, transcript, citations, center, priority)
+        for _attempt in range(NUMBER_ATTEMPTS):
+            try:
+                return self._create_handoff(*args)
+            except IntegrityError:  # another worker took the same number a moment ago: draw again
+                continue
+        return self._create_handoff(*args)
+
+    def _create_handoff(
+        self,
+        session_id: str,
+        reason: str,
+        summary: str,
+        profile: Mapping[str, Any] | Any,
+        transcript: list[Any] | None,
+        citations: list[Any] | None,
+        center: Mapping[str, Any] | Any,
+        priority: int,
+    ) -> HandoffInfo:
         where = jsonable(center) or {}
         with self._write() as s:
             session_row(s, session_id, lock=True)  # serialises racing creates for one session
@@ -74,6 +103,7 @@ class StaffConsole:
             copied = jsonable(transcript) if transcript is not None else recent_transcript(s, session_id)
             row = HandoffRow(
                 id="h_" + secrets.token_urlsafe(9),
+                number=_free_number(s),
                 session_id=session_id,
                 reason=reason,
                 status="open",
@@ -90,6 +120,19 @@ class StaffConsole:
             s.add(row)
             s.flush()
             return record(HandoffInfo, row)
+
+    def find_handoffs(self, number: str, limit: int = 20) -> list[HandoffInfo]:
+        """Tickets whose short number starts with these digits (spaces and # ignored), or whose id
+        is exactly this, newest first: what a founder reads out on the phone."""
+        digits = "".join(ch for ch in number if ch.isdigit())
+        stmt = select(HandoffRow)
+        if digits:
+            stmt = stmt.where((HandoffRow.number.startswith(digits)) | (HandoffRow.id == number.strip()))
+        else:
+            stmt = stmt.where(HandoffRow.id == number.strip())
+        stmt = stmt.order_by(HandoffRow.created_at.desc()).limit(limit)
+        with self._read() as s:
+            return [record(HandoffInfo, row) for row in s.scalars(stmt)]
 
     def open_handoff_for_session(self, session_id: str) -> HandoffInfo | None:
         """The session's open or claimed ticket, if any."""

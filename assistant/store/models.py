@@ -141,9 +141,12 @@ class HandoffRow(Base):
             postgresql_where=sql_text(one_of("status", ACTIVE)),
         ),
         Index("ix_handoffs_queue", "status", "priority", "created_at"),
+        Index("uq_handoffs_number", "number", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # Six digits a founder can read out on the phone; the unguessable id stays in URLs.
+    number: Mapped[str | None] = mapped_column(String(8))
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))

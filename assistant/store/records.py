@@ -108,6 +108,7 @@ class HandoffInfo:
     resolved_by: int | None
     outcome: str | None
     created_at: datetime
+    number: str | None = None
 
     @property
     def center(self) -> dict[str, str]:
@@ -119,7 +120,13 @@ class HandoffInfo:
 
     def as_reply_handoff(self) -> Handoff:
         """The shape `Reply.handoff` carries to the founder (no transcript, no internal fields)."""
-        return Handoff(id=self.id, reason=self.reason, center=Center(**self.center), status=self.status)
+        return Handoff(
+            id=self.id,
+            number=self.number,
+            reason=self.reason,
+            center=Center(**self.center),
+            status=self.status,
+        )
 
 
 @dataclass(frozen=True, slots=True)

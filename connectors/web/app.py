@@ -60,9 +60,11 @@ def _attach(app: FastAPI, rt: Runtime) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owned = getattr(app.state, "runtime", None) is None
     if owned:
-        log.info("正在启动蓉创助手（首次启动会先建立知识库索引）…")
+        log.info("正在启动蓉创助手：检查知识库索引（有新文件才导入），加载分词和嵌入模型…")
         _attach(app, await anyio.to_thread.run_sync(Runtime.start, app.state.settings))
         log.info("知识库就绪：%d 段。", app.state.runtime.index.count())
+        if url := getattr(app.state, "public_url", None):
+            log.info("蓉创助手已启动：在浏览器打开 %s （服务中心工作台 %sstaff），按 Ctrl+C 停止。", url, url)
     try:
         async with AsyncExitStack() as stack:
             await _telegram_webhook(app, stack)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from assistant.store import HandoffInfo, Store
+from assistant.store import HandoffInfo, SessionInfo, Store
 
 from .auth import COOKIE, verify_password
 from .corrections import record_correction
@@ -29,7 +29,7 @@ from .views import staff_names, staff_out, ticket_detail, ticket_out
 
 auth = APIRouter(prefix="/api/staff", tags=["工作人员登录"])
 router = APIRouter(prefix="/api/handoffs", tags=["转人工工单"])
-HandoffId = Annotated[str, Path(max_length=64, description="工单号，如 h_I_RUiqVOz3BI。")]
+HandoffId = Annotated[str, Path(max_length=64, description="工单 id，如 h_I_RUiqVOz3BI（不是六位工单号）。")]
 AUTH_ERRORS = {
     401: {"model": ErrorOut, "description": "未登录"},
     403: {"model": ErrorOut, "description": "CSRF 令牌不对或无权限"},
@@ -103,16 +103,24 @@ def queue(
     center: Annotated[str | None, Query(max_length=80, description="服务中心 id")] = None,
     reason: Annotated[Reason | None, Query(description="转人工原因")] = None,
     older_than: Annotated[int | None, Query(ge=0, le=525600, description="只看等了超过这么多分钟的")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=64, description="工单号（六位数字，可只写开头几位）；写了就不看其他筛选条件"),
+    ] = None,
 ) -> QueueOut:
-    """最急的在前（投诉、敏感问题优先），同级按等待时间。每张工单带等待分钟数和是否超时。"""
-    statuses = {"active": ("open", "claimed"), "all": None}.get(status, status)
-    tickets = store.list_handoffs(
-        statuses, center_id=center or None, reason=reason, older_than_minutes=older_than, limit=200
-    )
+    """最急的在前（投诉、敏感问题优先），同级按等待时间。每张工单带等待分钟数和是否超时。
+    带 q 时按工单号找（所有状态，新的在前）。"""
+    if q and q.strip():
+        tickets = store.find_handoffs(q)
+    else:
+        statuses = {"active": ("open", "claimed"), "all": None}.get(status, status)
+        tickets = store.list_handoffs(
+            statuses, center_id=center or None, reason=reason, older_than_minutes=older_than, limit=200
+        )
     names, target = staff_names(store), settings.response_target_minutes
-    channels = _channels(store, tickets)
+    sessions = _sessions(store, tickets)
     return QueueOut(
-        items=[ticket_out(t, names, target, channels[t.session_id]) for t in tickets], target_minutes=target
+        items=[ticket_out(t, names, target, sessions[t.session_id]) for t in tickets], target_minutes=target
     )
 
 
@@ -133,7 +141,9 @@ def detail(
 def claim(handoff_id: HandoffId, staff: CsrfDep, store: StoreDep, settings: SettingsDep) -> TicketOut:
     """原子操作：两人同时认领，只有一人成功，另一人得到 409。"""
     ticket = store.claim_handoff(handoff_id, staff.id)
-    return ticket_out(ticket, staff_names(store), settings.response_target_minutes)
+    return ticket_out(
+        ticket, staff_names(store), settings.response_target_minutes, store.get_session(ticket.session_id)
+    )
 
 
 @router.post("/{handoff_id}/reply", status_code=201, summary="回复创业者", responses=TICKET_ERRORS)
@@ -160,7 +170,9 @@ def resolve(
     handoff_id: HandoffId, body: ResolveIn, staff: CsrfDep, store: StoreDep, settings: SettingsDep
 ) -> TicketOut:
     ticket = store.resolve_handoff(handoff_id, staff.id, body.outcome)
-    return ticket_out(ticket, staff_names(store), settings.response_target_minutes)
+    return ticket_out(
+        ticket, staff_names(store), settings.response_target_minutes, store.get_session(ticket.session_id)
+    )
 
 
 @router.post(
@@ -186,10 +198,9 @@ def _ticket(store: Store, handoff_id: str) -> HandoffInfo:
     return ticket
 
 
-def _channels(store: Store, tickets: list[HandoffInfo]) -> dict[str, str]:
-    out = {}
+def _sessions(store: Store, tickets: list[HandoffInfo]) -> dict[str, SessionInfo | None]:
+    out: dict[str, SessionInfo | None] = {}
     for t in tickets:
         if t.session_id not in out:
-            sess = store.get_session(t.session_id)
-            out[t.session_id] = sess.channel if sess else "web"
+            out[t.session_id] = store.get_session(t.session_id)
     return out

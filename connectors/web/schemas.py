@@ -44,6 +44,7 @@ REPLY_EXAMPLE = {
 }
 HANDOFF_EXAMPLE = {
     "id": "h_I_RUiqVOz3BI",
+    "number": "482913",
     "reason": "user_request",
     "status": "open",
     "center": {"id": "center-tech-service", "name": "科技创新服务窗口（示例）", "contact": "028-0000-2004"},
@@ -167,10 +168,11 @@ class TicketOut(BaseModel):
     model_config = _example(
         {
             "id": "h_I_RUiqVOz3BI",
+            "number": "482913",
             "reason": "user_request",
             "status": "open",
             "priority": 2,
-            "summary": "原因：user_request。画像：赛道：低空经济。最近的问题：算力券怎么申请？",
+            "summary": "画像：赛道：低空经济；团队 3 人。最近的问题：算力券怎么申请？",
             "center": HANDOFF_EXAMPLE["center"],
             "created_at": "2026-05-12T09:21:00Z",
             "age_minutes": 134,
@@ -181,10 +183,11 @@ class TicketOut(BaseModel):
         }
     )
     id: str
+    number: str | None = Field(None, description="六位工单号，电话里说这个；URL 里仍用 id。")
     reason: str
     status: Literal["open", "claimed", "resolved"]
     priority: int
-    summary: str
+    summary: str = Field(description="创业者现在的画像和最近的问题（画像随创业者更正而更新）。")
     center: Center
     created_at: datetime
     age_minutes: int = Field(description="工单已经等了多少分钟。")

@@ -6,10 +6,12 @@ citations and the notes with names."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from assistant.reply import Center, Citation, Profile, Reply
-from assistant.store import HandoffInfo, MessageInfo, NoteInfo, StaffInfo, Store
+from assistant.store import HandoffInfo, MessageInfo, NoteInfo, SessionInfo, StaffInfo, Store
+from assistant.understand import summarize_profile
 
 from .schemas import ConsoleMessageOut, MessageOut, NoteOut, TicketDetailOut, TicketOut
 
@@ -42,21 +44,44 @@ def age_minutes(created_at: datetime, now: datetime | None = None) -> int:
     return max(0, int((now - created_at).total_seconds() // 60))
 
 
-def ticket_out(t: HandoffInfo, names: dict[int, str], target: int, channel: str = "web") -> TicketOut:
+_REASON = re.compile(r"^原因：[^。]*。")
+_PROFILE = re.compile(r"画像：[^。]*。")
+
+
+def current_profile(t: HandoffInfo, session: SessionInfo | None) -> Profile:
+    """The founder's profile as it is now (they may have corrected it since the handoff)."""
+    try:
+        return Profile(**((session.profile if session else None) or t.profile or {}))
+    except ValueError:
+        return Profile()
+
+
+def console_summary(stored: str, profile: Profile) -> str:
+    """The ticket's summary with today's profile in it, so it agrees with the profile panel. The
+    reason is left out: the console shows it as a badge."""
+    line = f"画像：{summarize_profile(profile) or '未知'}。"
+    text = _REASON.sub("", stored)
+    return _PROFILE.sub(lambda _m: line, text, count=1) if _PROFILE.search(text) else line + text
+
+
+def ticket_out(
+    t: HandoffInfo, names: dict[int, str], target: int, session: SessionInfo | None = None
+) -> TicketOut:
     age = age_minutes(t.created_at)
     return TicketOut(
         id=t.id,
+        number=t.number,
         reason=t.reason,
         status=t.status,
         priority=t.priority,
-        summary=t.summary,
+        summary=console_summary(t.summary, current_profile(t, session)),
         center=Center(**t.center),
         created_at=t.created_at,
         age_minutes=age,
         overdue=t.status != "resolved" and age > target,
         claimed_by=names.get(t.claimed_by) if t.claimed_by else None,
         claimed_by_id=t.claimed_by,
-        channel=channel,
+        channel=session.channel if session else "web",
     )
 
 
@@ -91,16 +116,11 @@ def _citations(raw: list) -> list[Citation]:
 def ticket_detail(store: Store, t: HandoffInfo, target: int) -> TicketDetailOut:
     names = staff_names(store)
     session = store.get_session(t.session_id)
-    channel = session.channel if session else "web"
     messages = [_message(m) for m in store.messages(t.session_id, limit=1000) if m.role in CONSOLE_ROLES]
-    try:
-        profile = Profile(**((session.profile if session else None) or t.profile or {}))
-    except ValueError:
-        profile = Profile()
-    base = ticket_out(t, names, target, channel).model_dump()
+    base = ticket_out(t, names, target, session).model_dump()
     return TicketDetailOut(
         **base,
-        profile=profile,
+        profile=current_profile(t, session),
         citations=_citations(t.citations),
         messages=messages,
         notes=[_note(n, names) for n in store.notes(t.id)],

@@ -127,6 +127,12 @@ const ChatRender = (() => {
     return true;
   }
 
+  // Shown in full when it is news (a new ticket, or staff took it); once read (the founder
+  // writes again, taps it, or it has been on screen a while) it folds to one line.
+  const READ_KEY = "rongchuang.banner-read";
+  const READ_AFTER_MS = 8000;
+  let readTimer = null;
+
   function banner(handoff) {
     if (!changed("banner", handoff)) return;
     const node = document.getElementById("handoff-banner");
@@ -134,12 +140,45 @@ const ChatRender = (() => {
     node.hidden = !handoff;
     button.disabled = Boolean(handoff);
     button.textContent = handoff ? "已转人工" : "转人工";
+    clearTimeout(readTimer);
     if (!handoff) return;
-    const status = handoff.status === "claimed" ? "工作人员正在处理" : "等待工作人员接单";
-    node.replaceChildren(
+    const number = handoff.number || handoff.id;
+    const claimed = handoff.status === "claimed";
+    const toggle = el("button", {class: "banner-line", type: "button", "aria-controls": "banner-more"},
       el("span", {class: "banner-dot", "aria-hidden": "true"}),
-      el("span", {class: "banner-title"}, `已转人工：${handoff.center.name}`),
-      el("span", {class: "banner-meta"}, `${status} · 工单 ${handoff.id}`));
+      el("span", {class: "banner-title"}, "已转人工"),
+      el("span", {class: "banner-number"}, `工单号 ${number}`),
+      el("span", {class: "banner-status"}, claimed ? "工作人员正在处理" : "等待接单"),
+      el("span", {class: "banner-chevron", "aria-hidden": "true"}));
+    const more = el("p", {id: "banner-more", class: "banner-more"},
+      `${handoff.center.name}的工作人员会在这个对话里回复你。打电话咨询时，报工单号 ${number} 就能查到。`);
+    node.replaceChildren(toggle, more);
+    node.dataset.key = `${handoff.id}:${handoff.status}`;
+    fold(localStorage.getItem(READ_KEY) === node.dataset.key);
+    toggle.addEventListener("click", () => {
+      fold(node.dataset.collapsed !== "true");
+      markRead();
+    });
+    if (node.dataset.collapsed !== "true") readTimer = setTimeout(bannerRead, READ_AFTER_MS);
+  }
+
+  function fold(collapsed) {
+    const node = document.getElementById("handoff-banner");
+    node.dataset.collapsed = String(collapsed);
+    node.querySelector(".banner-line")?.setAttribute("aria-expanded", String(!collapsed));
+  }
+
+  function markRead() {
+    const key = document.getElementById("handoff-banner").dataset.key;
+    if (key) localStorage.setItem(READ_KEY, key);
+  }
+
+  /** The founder has seen the banner: fold it to its one line. */
+  function bannerRead() {
+    const node = document.getElementById("handoff-banner");
+    if (node.hidden || node.dataset.collapsed === "true") return;
+    fold(true);
+    markRead();
   }
 
   // -- profile chips -----------------------------------------------------------------------------
@@ -201,5 +240,5 @@ const ChatRender = (() => {
     (dialog.querySelector(".option") || field).focus();
   }
 
-  return {founder, staff, assistantShell, streamText, fillAssistant, banner, profile, showCitation};
+  return {founder, staff, assistantShell, streamText, fillAssistant, banner, bannerRead, profile, showCitation};
 })();

@@ -63,6 +63,7 @@
     state.sending = true;
     setBusy(true);
     say("");
+    R.bannerRead();
     const mine = {role: "founder", li: R.founder(text)};
     const shell = R.assistantShell();
     const theirs = {role: "assistant", li: shell.li};

@@ -77,16 +77,19 @@ const Staff = (() => {
 
   // -- queue -------------------------------------------------------------------------------------
   async function loadQueue() {
-    const q = new URLSearchParams({status: $("f-status").value});
+    const number = $("f-number").value.trim();
+    const q = new URLSearchParams(number ? {q: number} : {status: $("f-status").value});
     for (const [key, id] of [["reason", "f-reason"], ["center", "f-center"], ["older_than", "f-older"]]) {
-      if ($(id).value) q.set(key, $(id).value);
+      if ($(id).value && !number) q.set(key, $(id).value);
     }
     const res = await api(`/api/handoffs?${q}`);
     if (res.status === 401) return showLogin();
     if (!res.ok) return void ($("queue-summary").textContent = res.error);
     const items = res.data.items;
     const overdue = items.filter((t) => t.overdue).length;
-    $("queue-summary").textContent = `${items.length} 张工单${overdue ? `，${overdue} 张超过 ${ageLabel(res.data.target_minutes)} 响应时限` : ""}`;
+    $("queue-summary").textContent = number
+      ? (items.length ? `工单号 ${number}：找到 ${items.length} 张` : `没有工单号以 ${number} 开头的工单，请核对号码。`)
+      : `${items.length} 张工单${overdue ? `，${overdue} 张超过 ${ageLabel(res.data.target_minutes)} 响应时限` : ""}`;
     rememberCenters(items);
     const key = JSON.stringify([items, state.ticketId]);
     if (key === state.queueKey) return;  // unchanged: keep focus and the screen reader quiet
@@ -117,17 +120,19 @@ const Staff = (() => {
     const btn = el("button", {class: "ticket-btn", type: "button", dataset: {ticket: t.id},
       "aria-current": t.id === state.ticketId ? "true" : null},
       el("span", {class: "ticket-top"},
+        t.number ? el("span", {class: "ticket-no mono", "aria-label": `工单号 ${t.number}`}, t.number) : null,
         el("span", {class: `badge reason-${t.reason}`}, REASONS[t.reason] || t.reason),
         el("span", {class: "badge"}, STATUS[t.status]), ageBadge(t)),
-      el("span", {class: "ticket-summary"}, summary(t.summary)),
+      el("span", {class: "ticket-summary"}, t.summary),
       el("span", {class: "ticket-foot"}, t.center.name, t.claimed_by ? ` · ${t.claimed_by} 处理中` : "",
         t.channel !== "web" ? ` · ${t.channel}` : ""));
     btn.addEventListener("click", () => openTicket(t.id));
     return el("li", {}, btn);
   }
 
-  // The engine's summary starts with "原因：user_request。", which the reason badge already says.
-  const summary = (text) => text.replace(/^原因：[a-z_]+。/, "");
+  // The server's summary is "画像：…。最近的问题：…"; the profile panel shows the profile itself.
+  const questions = (text) => text.replace(/^画像：[^。]*。/, "");
+  const numberOf = (t) => t.number || t.id;
 
   // -- one ticket --------------------------------------------------------------------------------
   async function openTicket(id) {
@@ -160,16 +165,48 @@ const Staff = (() => {
       $("queue-panel").classList.remove("showing-ticket");
       state.ticketId = null;
     });
-    return [back, el("div", {id: "t-head", class: "t-head"}), el("div", {id: "t-alert"}),
-      el("div", {class: "t-grid"},
-        el("section", {class: "t-main", "aria-label": "对话"}, el("h3", {}, "对话"), el("ol", {id: "t-transcript", class: "transcript"}),
-          form("t-reply", "回复创业者", "发送给创业者", "回复会出现在创业者的对话里", (text) => act("reply", {text}, "已发送"))),
-        el("aside", {class: "t-side"}, el("div", {id: "t-side"}),
+    const grid = el("div", {id: "t-grid", class: "t-grid", dataset: {view: "talk"}},
+      el("section", {id: "t-view-talk", class: "t-main t-view", "aria-label": "对话"}, el("h3", {}, "对话"),
+        el("ol", {id: "t-transcript", class: "transcript"}),
+        form("t-reply", "回复创业者", "发送给创业者", "回复会出现在创业者的对话里", sendReply)),
+      el("aside", {class: "t-side"},
+        el("div", {id: "t-side", class: "t-view", "aria-label": "创业者情况"}),
+        el("div", {id: "t-view-notes", class: "t-view", "aria-label": "备注和结案"},
           el("section", {class: "panel", "aria-labelledby": "t-notes-title"},
             el("h3", {id: "t-notes-title"}, "内部备注", el("span", {class: "muted small"}, "（创业者看不到）")),
             el("ul", {id: "t-notes", class: "notes"}),
             form("t-note", "添加备注", "添加备注", "例如：已电话联系，等对方补材料", (text) => act("note", {text}, "已添加备注"))),
-          form("t-resolve", "结案", "结案", "处理结果，例如：已说明申报流程", (outcome) => act("resolve", {outcome}, "已结案"), true)))];
+          form("t-resolve", "结案", "结案", "处理结果，例如：已说明申报流程", (outcome) => act("resolve", {outcome}, "已结案"), true))));
+    return [back, el("div", {id: "t-head", class: "t-head"}), el("div", {id: "t-alert"}), viewTabs(grid), grid];
+  }
+
+  // On a phone the ticket is three views (talk, founder, notes) so the reply box and the actions
+  // never sit below a long transcript; on a desktop all three show side by side and the tabs hide.
+  const VIEWS = [["talk", "对话"], ["founder", "创业者情况"], ["notes", "备注 · 结案"]];
+  function viewTabs(grid) {
+    const bar = el("div", {class: "t-tabs", role: "tablist", "aria-label": "工单内容"});
+    for (const [name, label] of VIEWS) {
+      const b = el("button", {class: "t-tab", type: "button", role: "tab", id: `t-tab-${name}`,
+        "aria-selected": String(name === "talk")}, label);
+      b.addEventListener("click", () => {
+        grid.dataset.view = name;
+        bar.querySelectorAll(".t-tab").forEach((x) => x.setAttribute("aria-selected", String(x === b)));
+      });
+      bar.append(b);
+    }
+    return bar;
+  }
+
+  // An open ticket is claimed by replying to it: one tap for the phone, not two.
+  async function sendReply(text) {
+    if (state.status === "open") {
+      const res = await post(`/api/handoffs/${encodeURIComponent(state.ticketId)}/claim`);
+      if (!res.ok) {
+        await Promise.all([refreshTicket(), loadQueue()]);
+        return {ok: false, error: res.error};
+      }
+    }
+    return act("reply", {text}, "已发送");
   }
 
   function form(id, label, button, placeholder, onSend, single = false) {
@@ -178,7 +215,7 @@ const Staff = (() => {
       : el("textarea", {id: `${id}-text`, class: "field", rows: 3, maxlength: 4000, placeholder, required: true});
     const status = el("p", {class: "form-status", role: "status"});
     const f = el("form", {id, class: "stack t-form"}, el("label", {for: `${id}-text`}, label), field,
-      el("button", {class: `btn ${single ? "btn-outline" : "btn-primary"}`, type: "submit"}, button), status);
+      el("button", {id: `${id}-send`, class: `btn ${single ? "btn-outline" : "btn-primary"}`, type: "submit"}, button), status);
     f.addEventListener("submit", async (e) => {
       e.preventDefault();
       const value = field.value.trim();
@@ -201,6 +238,8 @@ const Staff = (() => {
   function paint(t) {
     const {age_minutes: _age, ...rest} = t;
     state.painted = JSON.stringify(rest);
+    state.status = t.status;
+    $("t-reply-send").textContent = t.status === "open" ? "认领并发送" : "发送给创业者";
     paintHead(t);
     $("t-alert").replaceChildren(t.delivery_failed
       ? el("p", {class: "alert", role: "alert"}, "有回复没能送达创业者（Telegram 投递失败），请改用电话联系：", t.center.contact)
@@ -223,7 +262,7 @@ const Staff = (() => {
     });
     const mine = t.claimed_by_id === state.me.id;
     $("t-head").replaceChildren(
-      el("h2", {id: "t-title", tabindex: "-1"}, `工单 ${t.id}`),
+      el("h2", {id: "t-title", tabindex: "-1"}, `工单 ${numberOf(t)}`),
       el("p", {class: "t-badges"}, el("span", {class: `badge reason-${t.reason}`}, REASONS[t.reason]),
         el("span", {class: "badge"}, STATUS[t.status]), ageBadge(t),
         el("span", {class: "muted"}, `响应时限 ${ageLabel(t.target_minutes)}`)),
@@ -259,7 +298,7 @@ const Staff = (() => {
         el("p", {class: "muted"}, t.center.contact)),
       el("section", {class: "panel"}, el("h3", {}, "创业者情况"), rows.length
         ? el("dl", {class: "kv"}, rows.map(([k, v]) => el("div", {}, el("dt", {}, k), el("dd", {}, v))))
-        : el("p", {class: "muted"}, "还不清楚。"), el("p", {class: "muted small"}, summary(t.summary))),
+        : el("p", {class: "muted"}, "还不清楚。"), el("p", {class: "muted small"}, questions(t.summary))),
       el("section", {class: "panel"}, el("h3", {}, `助手引用的原文（${t.citations.length}）`),
         el("ol", {class: "cite-list"}, t.citations.map((c) => {
           const b = el("button", {class: "link", type: "button"}, `[${c.n}] ${c.title}`,
@@ -299,6 +338,9 @@ const Staff = (() => {
     $("login-form").addEventListener("submit", login);
     $("logout-btn").addEventListener("click", logout);
     $("filters").addEventListener("change", loadQueue);
+    $("filters").addEventListener("submit", (e) => { e.preventDefault(); loadQueue(); });
+    let typing;
+    $("f-number").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(loadQueue, 300); });
     $("tab-queue").addEventListener("click", () => showTab("queue"));
     $("tab-admin").addEventListener("click", () => showTab("admin"));
     $("correct-form").addEventListener("submit", saveCorrection);

@@ -26,7 +26,7 @@ from knowledge.search import Filters, search
 from knowledge.types import KINDS, Hit, Passage
 
 from .citations import HOME_REGIONS, CitationList, caveats
-from .compose import Composed, Composer, ComposeRequest, ExtractiveComposer
+from .compose import Composed, ComposeRequest
 from .grounding import Checker, Emitter
 from .phrases import Phrases, parse, phrases
 from .privacy import mask_pii
@@ -138,13 +138,6 @@ class LLMComposer:
         """Checked sentences as the model writes them; `.result` is the Composed once exhausted.
         With `partial`, a vendor failure after some sentences ends the answer there (noted)."""
         return AnswerStream(AgentTurn(req, self.index, self.catalog), self.chat, partial)
-
-
-def make_composer(settings: Settings, index: KnowledgeIndex, catalog: Catalog) -> Composer:
-    """The LLM composer when RONGCHUANG_LLM_BASE_URL and _MODEL are set, else the offline extractive one."""
-    if settings.llm_enabled:
-        return LLMComposer(settings, index, catalog)
-    return ExtractiveComposer()
 
 
 class AnswerStream(Iterator[str]):
@@ -389,6 +382,5 @@ __all__ = [
     "check_prompts",
     "load_prompt",
     "make_chat",
-    "make_composer",
     "system_prompt",
 ]

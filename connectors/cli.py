@@ -38,7 +38,7 @@ def _settings() -> Settings:
 
 
 def _index(settings: Settings):
-    from assistant.services import build_index
+    from assistant.runtime import build_index
 
     return build_index(settings)
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.settings import Settings, bundled_kb
-from knowledge.embed import make_embedder
+from knowledge.embed import shared_e5
 from knowledge.index import KnowledgeIndex, expand
 from knowledge.search import search
 
@@ -105,7 +105,7 @@ def latency_rows(index: KnowledgeIndex, questions: list[str]) -> list[list[str]]
 
 def respond_rows(settings: Settings, index: KnowledgeIndex, questions: list[str]) -> list[list[str]]:
     from assistant.engine import Assistant
-    from assistant.services import load_catalog
+    from assistant.runtime import load_catalog
     from assistant.store import Store
 
     store = Store.open(f"sqlite:///{settings.data_dir / 'bench.sqlite3'}")
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     settings = Settings(data_dir=work)
-    embedder = make_embedder("e5")
+    embedder = shared_e5()
     index = KnowledgeIndex(work, embedder)
     laws = laws_slice(args.laws_bytes)
     console.print(
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
 def _naive_row(work: Path, roots: list[Path], cases) -> list[str]:
     from .naive import NaivePipeline
 
-    naive = NaivePipeline(work / "naive", make_embedder("e5"))
+    naive = NaivePipeline(work / "naive", shared_e5())
     naive.build(expand(roots))
     r = naive.evaluate(cases)
     return [

@@ -16,7 +16,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from assistant.reply import Citation, Reply
-from knowledge.embed import Embedder, make_embedder
+from knowledge.embed import Embedder, shared_e5
 from knowledge.sources import load_file
 
 from .metrics import contains_any
@@ -31,7 +31,7 @@ class E5Embeddings(Embeddings):
     """Our embedder behind LangChain's interface, so the baseline embeds exactly as we do."""
 
     def __init__(self, embedder: Embedder | None = None) -> None:
-        self.embedder = embedder or make_embedder("e5")
+        self.embedder = embedder or shared_e5()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embedder.embed_passages(list(texts)).tolist()

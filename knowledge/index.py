@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tokenize
-from .chunk import chunk
+from . import pipeline, tokenize
 from .embed import Embedder
 from .errors import IngestError
 from .manifest import Manifest
-from .sources import SUPPORTED_SUFFIXES, load_file
+from .sources import SUPPORTED_SUFFIXES
 from .types import DocMeta, Passage
 
 EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
@@ -206,9 +205,7 @@ class KnowledgeIndex:
                 if self.manifest.file_hash(source) == digest:
                     report.unchanged.append(source)
                     continue
-                passages = [p for doc in load_file(f) for p in chunk(doc, max_chars=self.chunk_chars)]
-                if not passages:
-                    raise IngestError(source, "没有可用的文字内容", "请确认文件不是空白或纯图片")
+                passages = pipeline.file_passages(f, self.chunk_chars)
                 self._check_owner(source, passages)
             except IngestError as exc:
                 report.skipped.append((source, str(exc)))

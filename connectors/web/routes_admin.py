@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi import Path as PathParam
 
-from knowledge.errors import IngestError
+from knowledge.errors import IngestError, UploadTooLarge
 from knowledge.index import DocInfo
 
 from .deps import AdminDep, RuntimeDep, SettingsDep
-from .jobs import Job, Uploads, UploadTooLarge
+from .jobs import Job, Uploads
 from .schemas import DocumentOut, ErrorOut, JobOut
 
 router = APIRouter(prefix="/api/admin", tags=["知识库管理"])
@@ -49,7 +49,7 @@ def upload(
     try:
         job = _uploads(request).accept(file.file, file.filename, limit)
     except UploadTooLarge as exc:
-        raise HTTPException(413, f"文件太大，上限 {settings.upload_max_mb} MB。") from exc
+        raise HTTPException(413, str(exc)) from exc
     except IngestError as exc:
         raise HTTPException(422, str(exc)) from exc
     return _job_out(job)

@@ -290,7 +290,8 @@ def telegram(
 ) -> None:
     """启动 Telegram 机器人（长轮询）；或用 --set-webhook 切换到 webhook 模式。"""
     import asyncio
-    import logging
+
+    from connectors.logs import setup_logging
 
     settings = _settings()
     if not settings.telegram_token:
@@ -299,10 +300,7 @@ def telegram(
             "（/newbot），把它给的 token 设为环境变量 RONGCHUANG_TELEGRAM_TOKEN，再运行 rongchuang telegram。"
         )
         raise typer.Exit(2)
-    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    setup_logging()  # before anything logs: httpx would log the Bot API URL, token and all
     if set_webhook:
         from connectors.telegram.webhook import SECRET_FORMAT
         from connectors.telegram.webhook import set_webhook as set_hook
@@ -333,16 +331,13 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="端口")] = 8000,
 ) -> None:
     """启动网页聊天、工作人员工作台和 HTTP API（首次启动会先建立知识库索引）。"""
-    import logging
-
     import uvicorn
 
+    from connectors.logs import setup_logging
     from connectors.web import create_app
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    setup_logging()
     err.print(f"蓉创助手：http://{host}:{port}/ （工作台 /staff）")
     # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)

@@ -1,8 +1,9 @@
 """`make bench`: ingest throughput, search latency, retrieval quality against a naive LangChain
-pipeline, and Assistant.respond latency against embedding alone — printed as tables.
+pipeline, Assistant.respond latency against embedding alone, start-up and one founder's HTTP
+latency against their unavoidable parts (eval/bench_start.py) — printed as tables.
 
 Everything is measured side by side in one run; quote medians and ratios, not single numbers.
-Usage: python -m eval.bench [--laws-bytes 1000000] [--skip-naive] [--skip-web] [--out DIR]
+Usage: python -m eval.bench [--laws-bytes 1000000] [--skip-naive] [--skip-web] [--skip-start] [--out DIR]
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--laws-bytes", type=int, default=1_000_000)
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-web", action="store_true")
+    ap.add_argument("--skip-start", action="store_true", help="no start-up and one-founder tables")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
@@ -191,6 +193,10 @@ def main(argv: list[str] | None = None) -> None:
     rows = respond_rows(settings, index, questions)
     console.print(table("Assistant latency (ms)", ["what", "p50", "p95", "respond / embed"], rows))
     results["respond"] = rows
+    if not args.skip_start:
+        from . import bench_start
+
+        results.update(bench_start.run(work))
     if not args.skip_web:
         results["web"] = _web(work)
     args.out.mkdir(exist_ok=True)

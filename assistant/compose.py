@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from knowledge.catalog import SAMPLE_LINE
 from knowledge.sentences import normalise_ws, split_sentences
@@ -44,7 +44,7 @@ _ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文�
 @dataclass
 class EligibilityCheck:
     condition: str
-    status: str  # met | not_met | unknown
+    status: Literal["met", "not_met", "unknown"]
     hit: Hit | None = None
 
 

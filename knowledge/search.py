@@ -82,7 +82,8 @@ def search(
 
 
 def _diverse(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
-    out, taken = [], {}
+    out: list[Hit] = []
+    taken: dict[str, int] = {}
     for h in hits:
         n = taken.get(h.passage.doc_id, 0)
         if n < per_doc:
@@ -112,7 +113,7 @@ def _bm25_top(index: KnowledgeIndex, query: str, depth: int, filters: Filters) -
     if not len(scores):
         return []
     order = np.argsort(-scores)
-    out = []
+    out: list[tuple[str, float]] = []
     for i in order:
         if scores[i] <= 0 or len(out) >= depth:
             break

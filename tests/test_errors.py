@@ -50,7 +50,9 @@ def _documented() -> dict[str, str | None]:
 
 def test_every_error_class_is_in_the_docstring_under_its_parent():
     _import_all()
-    real = {name: parent.__name__ if parent else None for name, parent in _subclasses(RongchuangError).items()}
+    real = {
+        name: parent.__name__ if parent else None for name, parent in _subclasses(RongchuangError).items()
+    }
     documented = _documented()
     assert documented.pop("RongchuangError") is None
     assert documented == real, "update the tree in knowledge/errors.py's docstring"
@@ -75,4 +77,3 @@ def test_a_bad_setting_is_a_config_error_that_names_it(monkeypatch):
     with pytest.raises(ConfigError, match="RONGCHUANG_UPLOAD_MAX_MB") as exc:
         Settings()
     assert "twenty" in str(exc.value)
-

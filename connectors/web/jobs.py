@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from knowledge.errors import IngestError, UploadTooLarge
 from knowledge.index import KnowledgeIndex, Progress
@@ -30,7 +30,7 @@ COPY_CHUNK = 1024 * 1024
 class Job:
     id: str
     filename: str
-    status: str = "queued"
+    status: Literal["queued", "running", "done", "failed"] = "queued"
     files: int = 0
     passages: int = 0
     done_passages: int = 0

@@ -14,10 +14,10 @@ from knowledge.index import DocInfo
 
 from .deps import AdminDep, RuntimeDep, SettingsDep
 from .jobs import Job, Uploads
-from .schemas import DocumentOut, ErrorOut, JobOut
+from .schemas import DocumentOut, ErrorOut, JobOut, Responses
 
 router = APIRouter(prefix="/api/admin", tags=["知识库管理"])
-ADMIN_ERRORS = {
+ADMIN_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "未登录"},
     403: {"model": ErrorOut, "description": "不是管理员，或 CSRF 令牌不对"},
 }

@@ -7,11 +7,15 @@ citations and the notes with names."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, cast
 
 from assistant.reply import Center, Citation, Profile, Reply
 from assistant.store import HandoffInfo, MessageInfo, NoteInfo, StaffInfo, Store
+from assistant.store.records import Channel
 
 from .schemas import ConsoleMessageOut, MessageOut, NoteOut, TicketDetailOut, TicketOut
+
+FounderRole = Literal["founder", "assistant", "staff"]
 
 CONSOLE_ROLES = ("founder", "assistant", "staff")
 
@@ -29,7 +33,7 @@ def founder_view(m: MessageInfo) -> MessageOut:
     staff_name = m.payload.get("staff_name") if m.role == "staff" and isinstance(m.payload, dict) else None
     return MessageOut(
         id=m.id,
-        role=m.role,
+        role=cast(FounderRole, m.role),  # the caller passes founder-visible messages only
         text=m.text,
         created_at=m.created_at,
         reply=founder_reply(m),
@@ -42,7 +46,7 @@ def age_minutes(created_at: datetime, now: datetime | None = None) -> int:
     return max(0, int((now - created_at).total_seconds() // 60))
 
 
-def ticket_out(t: HandoffInfo, names: dict[int, str], target: int, channel: str = "web") -> TicketOut:
+def ticket_out(t: HandoffInfo, names: dict[int, str], target: int, channel: Channel = "web") -> TicketOut:
     age = age_minutes(t.created_at)
     return TicketOut(
         id=t.id,

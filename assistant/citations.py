@@ -17,6 +17,7 @@ class CitationList:
 
     def __init__(self, today: date | None = None) -> None:
         self._by_pid: dict[str, Citation] = {}
+        self.docs: dict[str, Passage] = {}  # a passage of each cited document, for the caveats
         self.today = today or date.today()
 
     def mark(self, hit: Hit) -> str:
@@ -25,6 +26,7 @@ class CitationList:
         if cit is None:
             cit = to_citation(p, len(self._by_pid) + 1, hit.score, self.today)
             self._by_pid[p.passage_id] = cit
+            self.docs.setdefault(p.doc_id, p)
         return f"[{cit.n}]"
 
     def items(self) -> list[Citation]:

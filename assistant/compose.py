@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import tomllib
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Literal, Protocol
 
 from knowledge.catalog import SAMPLE_LINE
+from knowledge.errors import ConfigError
 from knowledge.sentences import normalise_ws, split_sentences
 from knowledge.synonyms import alternatives, widen
 from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
+from .asking import is_asking_word
 from .citations import CitationList, caveats
 from .curated import similar
 from .grounding import CN_AMOUNT, DATE, DOC_NUMBER
@@ -26,18 +32,54 @@ from .phrases import phrases
 from .reply import Citation, Eligibility, Profile
 
 MAX_MAIN_SENTENCES = 4
+SAMPLE_MARK = "（示例）"
 MAX_PASSAGES = 2
 
 # What a question asks for, and how a sentence that holds it looks: the fact patterns of the LLM
 # grounding check, plus money with digits ("30万元", "20%") and durations ("10个工作日内").
 _CN = "零一二两三四五六七八九十百千"
 _AMOUNT = re.compile(rf"{CN_AMOUNT.pattern}|\d+(?:\.\d+)?\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%")
-_TIME = re.compile(rf"{DATE.pattern}|(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
-WANTS = (
-    (re.compile(r"多少钱|多少万|能拿多少|给多少|补多少|贷多少|最多|最高|上限|额度|how much"), _AMOUNT),
-    (re.compile(r"什么时候|哪年|何时|截止|期限|多久|多长时间|几天|when|how long|deadline"), _TIME),
-    (re.compile(r"文号|发文字号|document number"), DOC_NUMBER),
-)
+_PHONE = re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{3,4}|\d{3,4}-?\d{7,8}|1\d{10})(?!\d)|示例电话")
+_DURATION = re.compile(rf"(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
+_COUNT = re.compile(rf"(?:\d+|[{_CN}]+)(?:家|个|项|名|人|所|批)")
+_HOLDS = {
+    "amount": _AMOUNT,
+    "date": DATE,
+    "duration": _DURATION,
+    "count": _COUNT,
+    "doc_number": DOC_NUMBER,
+    "contact": _PHONE,
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A kind of fact a question asks for (knowledge/dict/facts.toml) and how a sentence holds it."""
+
+    name: str
+    asks: re.Pattern[str]
+    label: str
+    holds: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def facts() -> tuple[Fact, ...]:
+    raw = resources.files("knowledge").joinpath("dict/facts.toml").read_text(encoding="utf-8")
+    try:
+        table = tomllib.loads(raw)["fact"]
+        return tuple(
+            Fact(
+                f["name"],
+                re.compile("|".join(re.escape(w.lower()) for w in f["asks"])),
+                f["label"],
+                _HOLDS.get(f["name"]) or re.compile("|".join(re.escape(w) for w in f["holds"])),
+            )
+            for f in table
+        )
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"knowledge/dict/facts.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
+
+
 _ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文单位|发文机关|who issued")
 
 
@@ -59,6 +101,8 @@ class ComposeRequest:
     next_steps: list[Hit] = field(default_factory=list)  # the matching guide's how-to passages
     eligibility: list[EligibilityCheck] = field(default_factory=list)
     ask: list[str] = field(default_factory=list)  # questions for unknown profile fields
+    # The official sentence a sample sentence restates, if any (the real document is cited instead).
+    restated: Callable[[str], tuple[Hit, str] | None] | None = None
 
 
 @dataclass
@@ -94,14 +138,25 @@ class ExtractiveComposer:
             blocks.append(ph.get("low_confidence"))
         elif req.lang == "en":  # the quotes stay Chinese: say so first
             blocks.append(ph.get("lead"))
-        blocks.append(self._main(req, cites))
+        asked = asked_facts(req.question)
+        contact = any(f.name == "contact" for f in asked)
+        main = self._main(req, cites)
+        blocks.append(main)
+        said = strip_markers(main)
+        missing = [f.label for f in asked if f.name != "contact" and not f.holds.search(said)]
+        if contact and not any(not c.sample and _PHONE.search(c.text) for c in cites.items()):
+            blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
+        if missing:  # say first what the documents do not state, then what they do
+            blocks.insert(0, ph.get("not_stated", what="、".join(missing)))
         elig = self._eligibility(req, cites, blocks)
         steps = self._next_steps(req, cites)
         if steps:
             blocks.append(ph.get("next_steps") + "\n" + steps)
-        passages = {h.passage.doc_id: h.passage for h in [*req.hits, *req.next_steps]}
+        passages = {h.passage.doc_id: h.passage for h in [*req.hits, *req.next_steps]} | cites.docs
         notes = caveats(cites.items(), passages, ph)
         blocks += notes
+        if missing:
+            blocks.append(ph.get("not_stated_ask"))
         return Composed(answer="\n\n".join(b for b in blocks if b), citations=cites.items(), eligibility=elig)
 
     def _main(self, req: ComposeRequest, cites: CitationList) -> str:
@@ -111,7 +166,7 @@ class ExtractiveComposer:
         rest = req.hits[len(focus) :]
         if focus:  # context for a how-to answer comes from the same guide, not a neighbour
             rest = [h for h in rest if h.passage.doc_id == focus[0].passage.doc_id]
-        lines = [_quote(h, body_sentences(h)[:6], cites) for h in focus]  # what was asked for: all of it
+        lines = [_quote(h, _no_sample_phone(h, body_sentences(h)[:6]), cites) for h in focus]  # all of it
         said = {normalise_ws(x) for h in focus for x in body_sentences(h)[:6]}
         budget = 1 if focus else MAX_MAIN_SENTENCES  # then a little context, or the best sentences
         chosen = _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []
@@ -122,7 +177,16 @@ class ExtractiveComposer:
             picked = best_sentences(hit, qtok, limit=2 if lines else 3, wants=wants, question=req.question)
             # A guide and a catalog entry often quote the same clause: say it once.
             picked = [x for x in picked if normalise_ws(x) not in said][:budget]
+            picked = _no_sample_phone(hit, picked)
             said.update(normalise_ws(x) for x in picked)
+            if req.restated and not is_official(hit):  # a guide or card restating a clause: the clause
+                real = [(x, req.restated(x)) for x in picked]
+                for _, found in real:
+                    if found and normalise_ws(found[1]) not in said:
+                        said.add(normalise_ws(found[1]))
+                        lines.append(_quote(found[0], [found[1]], cites))
+                        budget -= 1
+                picked = [x for x, found in real if not found]
             if picked:
                 lines.append(_quote(hit, picked, cites))
                 budget -= len(picked)
@@ -161,6 +225,44 @@ class ExtractiveComposer:
         return out
 
 
+_MARKER = re.compile(r"\[\d+\]")
+
+
+_NOT_TEXT = re.compile(r"[\s\W_]+|（示例）|示例")
+_CITES_DOC = re.compile(r"(?:按|依据|根据)?\S{1,8}〔\d{4}〕\d+号(?:提出|明确|要求|规定)?[，,：:]?")
+
+
+def restates(sample: str, real: str) -> float:
+    """Share of the sample sentence's bigrams (without its 示例 mark and "川府发〔2026〕8号提出") that
+    the official sentence holds: 1.0 when the guide copied the clause."""
+    s = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", _CITES_DOC.sub("", sample)))
+    r = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", real))
+    if len(s) < 6:
+        return 0.0
+    have = {r[i : i + 2] for i in range(len(r) - 1)}
+    grams = [s[i : i + 2] for i in range(len(s) - 1)]
+    return sum(g in have for g in grams) / len(grams)
+
+
+OFFICIAL_KINDS = ("policy", "law", "page")
+
+
+def is_official(hit: Hit) -> bool:
+    """A policy or law text itself, not a guide, park, fund or center page that restates one."""
+    return hit.passage.meta.kind in OFFICIAL_KINDS and not hit.passage.meta.sample
+
+
+def _no_sample_phone(hit: Hit, sentences: list[str]) -> list[str]:
+    """A sample page's phone number is never offered: it would be dialled."""
+    if not hit.passage.meta.sample:
+        return sentences
+    return [x for x in sentences if not _PHONE.search(x)]
+
+
+def strip_markers(text: str) -> str:
+    return _MARKER.sub("", text)
+
+
 def _quote(hit: Hit, sentences: list[str], cites: CitationList) -> str:
     """Sentences of one passage, each followed by that passage's marker; a sentence that starts a
     line in the passage (第一步… 第二步…, a list of materials) starts a line in the answer too."""
@@ -169,8 +271,20 @@ def _quote(hit: Hit, sentences: list[str], cites: CitationList) -> str:
     for i, s in enumerate(sentences):
         if i and f"\n{s}" in text:
             out.append("\n")
-        out.append(s + cites.mark(hit))
+        out.append((mark_sample(s) if hit.passage.meta.sample else s) + cites.mark(hit))
     return "".join(out)
+
+
+_END = re.compile(r"[。；;！!？?.]$")
+
+
+def mark_sample(sentence: str) -> str:
+    """A sentence of sample content says so itself: "…须在成都注册（示例）。", not only the footer."""
+    if "示例" in sentence:
+        return sentence
+    if m := _END.search(sentence):
+        return sentence[: m.start()] + SAMPLE_MARK + sentence[m.start() :]
+    return sentence + SAMPLE_MARK
 
 
 def _weights(query: str) -> dict[str, float]:
@@ -238,11 +352,17 @@ def _body(hit: Hit) -> list[tuple[str, str]]:
     return out
 
 
-def wanted_facts(question: str) -> list[re.Pattern[str] | str]:
-    """The kinds of fact a question asks for: "一年最多能拿多少" wants an amount, "文号多少" a 文号,
-    "哪个部门发的" the issuer (a string, filled in per passage)."""
+def asked_facts(question: str) -> list[Fact]:
+    """The kinds of fact a question asks for ("多久到账" → time), in the order of facts.toml."""
     q = question.lower()
-    wants: list[re.Pattern[str] | str] = [pattern for asked, pattern in WANTS if asked.search(q)]
+    return [f for f in facts() if f.asks.search(q)]
+
+
+def wanted_facts(question: str) -> list[re.Pattern[str] | str]:
+    """How a sentence holding the asked-for fact looks: "一年最多能拿多少" wants an amount, "文号多少" a
+    文号, "哪个部门发的" the issuer (a string, filled in per passage)."""
+    q = question.lower()
+    wants: list[re.Pattern[str] | str] = [f.holds for f in asked_facts(q) if f.name != "contact"]
     if _ISSUER_ASKED.search(q):
         wants.append("issuer")
     return wants
@@ -285,7 +405,10 @@ def retrieval_confidence(hits: list[Hit], query: str, idf=None) -> float:
     a question about 股票 or 量子通信 shares only common words with our corpus."""
     if not hits:
         return 0.0
-    terms = [t for t in set(tokens(query)) if len(t) >= 2] or list(set(tokens(query)))
+    # Question words ("哪里", "多久") say nothing of what is asked: a passage that shares only them
+    # covers nothing ("注册公司要去哪里办？要多久？" is not answered by another guide's 时限).
+    content = [t for t in set(tokens(query)) if not is_asking_word(t)] or list(set(tokens(query)))
+    terms = [t for t in content if len(t) >= 2] or content
     weight = {t: (idf(t) if idf else 1.0) for t in terms}
     total = sum(weight.values()) or 1.0
     coverage = 0.0

@@ -10,26 +10,35 @@ import re
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from knowledge.catalog import Catalog, Guide
 from knowledge.errors import RongchuangError
 from knowledge.index import KnowledgeIndex
 from knowledge.search import Filters, search
+from knowledge.sentences import split_sentences
+from knowledge.tokenize import tokens
 from knowledge.types import Hit, Passage
 
+from . import scope
 from . import understand as und
+from .asking import asks, is_asking_word, question_part, vague_words
 from .citations import HOME_REGIONS, CitationList
 from .compose import (
     HEDGE_BELOW,
+    OFFICIAL_KINDS,
     Composer,
     ComposeRequest,
     ExtractiveComposer,
     best_sentences,
     body_sentences,
+    restates,
     retrieval_confidence,
 )
 from .eligibility import walk
 from .guard import is_injection
 from .handoff import PHRASE, PRIORITY, Signals, center_dict, decide, suggest_center
+from .intents import model_for
 from .phrases import phrases
 from .privacy import mask_pii
 from .reply import Citation, Handoff, Profile, Reply
@@ -60,6 +69,11 @@ CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申
 # golden set: 0.97 raised MRR 0.963 → 0.972 and answer_evidence 0.958 → 0.972; 0.93 lowered citation
 # precision). A real demotion hid evidence that the guides quote (see knowledge.search.SAMPLE_WEIGHT).
 SAMPLE_TIE = 0.97
+# A sample sentence restates an official one when this share of its bigrams is in it (see compose.restates).
+RESTATE_MIN = 0.6
+COMPLAINT_SLACK = 0.01  # a complaint word counts when its examples are at most this far behind policy
+RESTATE_CHARS = 12
+RESTATE_DEPTH = 5
 OTHER_REGION_PENALTY = 0.8
 REASON_NAMES = {
     "user_request": "创业者要求转人工",
@@ -69,10 +83,6 @@ REASON_NAMES = {
     "low_confidence": "连续两次没找到可靠答案",
 }
 LOW_CONFIDENCE = HEDGE_BELOW  # a hedged answer counts: two in a row go to a person
-OTHER_CITY = re.compile(
-    "北京|上海|深圳|广州|杭州|重庆|武汉|西安|南京|天津|苏州|长沙|郑州|合肥|厦门|青岛|宁波|东莞|佛山|济南|昆明|贵阳"
-)
-HOME = re.compile("成都|蓉|四川|天府|高新区|东部新区|川府发")
 PERSONAL = re.compile("个人所得税|个税|专项附加扣除|公积金提取|房贷|车贷")
 FOCUS = (  # what a how-to question asks for → the guide section that answers it
     (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
@@ -150,6 +160,9 @@ class Turn:
     profile: Profile
     state: TurnState
     intent: str = "policy_question"
+    question: str = ""  # the asking part of the message (all of it when short): what is searched
+    query: str = ""  # what the turn searches and embeds, once
+    labels: list[str] = field(default_factory=list)  # what the example sentences read it as
 
 
 def _search_query(
@@ -188,6 +201,7 @@ class Assistant:
         from knowledge.tokenize import add_words
 
         names = [p.name for p in self.catalog.parks.values()] + [f.name for f in self.catalog.funds.values()]
+        self._names = set(names)
         und.add_topic_terms({n: [n] for n in names})
         add_words([n.replace("示例·", "") for n in names])
 
@@ -248,69 +262,157 @@ class Assistant:
         ph = phrases(t.lang)
         if is_injection(t.text):
             return self._reply(t, ph.get("injection_refusal"), "out_of_scope", 1.0)
+        if held := self.store.open_handoff_for_session(t.session_id):
+            return self._staff_have_it(t, held)  # a person has the conversation: do not talk over them
         followup = und.is_followup(t.text) and t.state.has_context
-        t.intent = und.classify_intent(t.text, t.profile, has_context=t.state.has_context)
+        t.question = question_part(t.text)
+        topics = und.topic_terms(t.question)
+        carried = t.state.topics if followup else []
+        t.query = _search_query(t.question, t.lang, topics, t.state.subject if followup else None, carried)
+        # What the message asks for is read from its asking part: "……想尽早拿到投资。听说有路演，多久办
+        # 一次？" asks about the roadshow, not for a fund. Complaints and sensitive matters count anywhere.
+        t.intent = und.classify_intent(t.question, t.profile, has_context=t.state.has_context)
+        if t.intent not in ("complaint", "handoff") and t.question != t.text:
+            whole = und.classify_intent(t.text, t.profile, has_context=t.state.has_context)
+            t.intent = whole if whole in ("complaint", "handoff") else t.intent
+        scores: dict[str, float] = {}
+        if not followup:
+            t.labels, scores = self._labels(t.query)
+            if t.intent != "policy_question":  # the examples widen the rules, never overrule routing
+                t.labels = []
+        # A complaint word alone ("自己攒数据太慢了") is not a complaint: the examples must agree that the
+        # message sounds more like one than like a policy question.
+        complained = t.intent == "complaint" and (
+            not scores or scores.get("complaint", 0.0) >= scores.get("policy", 0.0) - COMPLAINT_SLACK
+        )
+        if t.intent == "complaint" and not complained:
+            t.intent = "policy_question"
         signals = Signals(
-            explicit_request=t.intent == "handoff",
-            complaint=t.intent == "complaint",
+            explicit_request=t.intent == "handoff" or "handoff" in t.labels,
+            complaint=complained or "complaint" in t.labels,
             eligibility_ruling=und.is_eligibility_ruling_request(t.text),
             sensitive=und.is_sensitive(t.text),
         )
+        if "distress" in t.labels and not signals.sensitive:
+            return self._care(t)
         if reason := decide(signals):
             return self._handoff(t, reason, und.topic_terms(t.text))
         if t.intent == "smalltalk":
             return self._reply(t, ph.get(_smalltalk_key(t.text)), "smalltalk", 1.0)
-        if t.intent == "out_of_scope" or PERSONAL.search(t.text):
+        if t.intent == "out_of_scope" or ("out_of_scope" in t.labels and not und.is_business(t.text)):
             return self._reply(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
-        if OTHER_CITY.search(t.text) and not HOME.search(t.text):
+        if "personal" in t.labels or PERSONAL.search(t.text):
+            return self._reply(
+                t, ph.get("personal_referral", where=scope.referral(t.text)), "out_of_scope", 1.0
+            )
+        places = scope.other_places(t.text)
+        if places and not scope.names_home(t.text):
             return self._reply(t, ph.get("other_city"), "out_of_scope", 1.0)
-        if t.intent == "park_routing":
-            return self._parks(t)
-        if t.intent == "fund_routing":
-            return self._funds(t)
-        return self._policy(t, followup, changed)
+        parks, funds = und.routes_asked(t.question)
+        parks = parks or (bool(t.profile.track) and und.names_park(t.question))
+        subject = [x for x in und.topic_terms(t.question, asked_only=True) if x not in self._names]
+        if t.intent in ("park_routing", "fund_routing") and not (subject and asks(t.text)):
+            return self._parks(t) if t.intent == "park_routing" else self._funds(t)
+        if not followup and self._vague(t):  # "有啥好处可以拿": one question with choices, not a guess
+            return self._reply(t, ph.get("clarify"), "policy_question", 0.5)
+        reply = self._policy(t, followup, changed)
+        if (parks or funds) and reply.intent == "policy_question" and reply.confidence >= 0.3:
+            self._attach_routes(t, reply, parks=parks, funds=funds)  # both needs, one reply
+        if places and reply.intent == "policy_question":  # "上海和成都哪个…": Chengdu's side, said so
+            reply.answer = ph.get("other_city_partial", city="、".join(places)) + "\n" + reply.answer
+        return reply
+
+    def _vague(self, t: Turn) -> bool:
+        """Nothing to go on: no track known, no topic named, and only vague words (knowledge/dict/vague.txt)."""
+        if t.profile.track or t.profile.needs or und.topic_terms(t.question):
+            return False
+        words = [w for w in tokens(t.question) if len(w) > 1 and not is_asking_word(w)]
+        return all(w in vague_words() for w in words)
+
+    def _labels(self, query: str) -> tuple[list[str], dict[str, float]]:
+        """The turn's one embedding (cached by text, reused by dense search) read against the examples:
+        the labels it reads as, and each label's best similarity."""
+        embedder = self.index.embedder
+        try:
+            model = model_for(embedder, self.settings.data_dir)
+        except RongchuangError as exc:
+            log.warning("intent examples unusable, rules only: %s", exc)
+            return [], {}
+        vec = embedder.embed_query(query)
+        return model.read(vec), model.scores(vec)
+
+    def _staff_have_it(self, t: Turn, held) -> Reply:
+        ph = phrases(t.lang)
+        reply = self._reply(
+            t, ph.get("staff_have_it", center=held.center_name, ticket=held.id), "handoff", 1.0
+        )
+        reply.handoff = held.as_reply_handoff()
+        return reply
+
+    def _care(self, t: Turn) -> Reply:
+        """Distress: acknowledged first, then what the policy offers people who start again, then a person."""
+        ph = phrases(t.lang)
+        reply = self._handoff(t, "sensitive", [], key="handoff_care")
+        hits = self._search(scope.care_query(), k=1, kinds=("policy",))
+        cites = CitationList()
+        quote = ""
+        if hits:
+            picked = best_sentences(hits[0], _care_weights(scope.care_query()), limit=1)
+            quote = "".join(x + cites.mark(hits[0]) for x in picked)
+        reply.answer = "\n\n".join(x for x in (ph.get("care"), quote, reply.answer) if x)
+        reply.citations = cites.items()
+        return reply
 
     def _policy(self, t: Turn, followup: bool, changed: list[str]) -> Reply:
-        topics = und.topic_terms(t.text)
+        q = t.question  # the asking part: cue words in the story before it do not steer the answer
+        topics = und.topic_terms(q)
         if topics:
             t.state.topics = topics
-        if set(changed) - {"needs"} and is_statement(t.text):
+        if set(changed) - {"needs"} and not asks(t.text):
             return self._profile_update(t)
-        # "那怎么申请？" means the previous question's subject: search with it.
+        # "那怎么申请？" means the previous question's subject: t.query searches with it.
         carried = t.state.topics if followup else []
-        query = _search_query(t.text, t.lang, topics, t.state.subject if followup else None, carried)
+        query = t.query
         en_terms = (topics or carried) if t.lang == "en" else []
         if curated := self._curated(t):
             return curated
-        asked = und.topic_terms(t.text, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
-        generic = bool(t.profile.track) and not asked and any(w in t.text for w in GENERIC_SUPPORT)
+        asked = und.topic_terms(q, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
+        generic = bool(t.profile.track) and not asked and any(w in q for w in GENERIC_SUPPORT)
         if generic:  # "what support is there for us?": the policy's own words on this track first
-            query = f"{t.profile.track} {t.text}"
+            query = f"{t.profile.track} {q}"
             hits = self._search(query, kinds=("policy",)) or self._search(query)
         else:
             hits = self._search(query)
         conf = retrieval_confidence(hits, " ".join(en_terms) if en_terms else query, self.index.idf)
-        guide = self._guide_for(hits, topics, followup and t.state.guide)
+        guide, named = self._guide_for(hits, topics, followup and t.state.guide, q)
         req = ComposeRequest(
-            question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf, profile=t.profile
+            question=q,
+            query=query,
+            lang=t.lang,
+            hits=hits,
+            confidence=conf,
+            profile=t.profile,
+            restated=self._restated,
         )
         if not followup:
             t.state.guide = guide.id if guide else None
         if guide:
-            if focus := self._focus(guide, t.text):  # "需要什么材料？" → the guide's materials, first
+            if named and (
+                focus := self._focus(guide, q)
+            ):  # only a guide the question is about  # "需要什么材料？" → the guide's materials, first
                 ids = {h.passage.passage_id for h in focus}
                 for h in focus:
                     h.score, h.extra = (hits[0].score if hits else 1.0), {"cosine": None, "focus": True}
                 req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
-            if followup or any(w in t.text.lower() for w in NEXT_CUES):  # not for "does the policy…?"
+            if followup or any(w in q.lower() for w in NEXT_CUES):  # not for "does the policy…?"
                 req.next_steps = self._next_steps(guide, hits, query)
-            if any(w in t.text for w in CONDITIONS):
+            if any(w in q for w in CONDITIONS):
                 req.eligibility, req.ask = walk(
                     guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang
                 )
         composed = self._compose(req)
         if not followup and conf >= 0.3:
-            t.state.subject = t.text
+            t.state.subject = q
         if composed.handoff_reason:
             return self._handoff(t, composed.handoff_reason, topics)
         if generic and conf < LOW_CONFIDENCE:  # "有什么支持？" with no clause that fits: the routes answer it
@@ -371,16 +473,43 @@ class Assistant:
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 
-    def _guide_for(self, hits: list[Hit], topics: list[str], previous: str | None) -> Guide | None:
+    def _guide_for(
+        self, hits: list[Hit], topics: list[str], previous: str | None, question: str
+    ) -> tuple[Guide | None, bool]:
+        """The guide the answer draws on, and whether the question is about it (the conversation's
+        guide, a topic of the question, or a word of the guide's own in it). Only then do its cue
+        sections (在哪里办, 材料) answer: "注册公司要多久" is not asking the listing guide's 时限."""
         if previous and previous in self.catalog.guides:
-            return self.catalog.guides[previous]
+            return self.catalog.guides[previous], True
         if topics:
             for g in self.catalog.guides.values():
                 if any(t == g.topic or t in g.keywords for t in topics):
-                    return g
+                    return g, True
         if hits and hits[0].passage.meta.kind == "guide":
-            return self.catalog.guides.get(hits[0].passage.doc_id)
-        return None
+            g = self.catalog.guides.get(hits[0].passage.doc_id)
+            if g:
+                return g, any(w and w in question for w in (g.topic, *g.keywords))
+        return None, False
+
+    def _restated(self, sentence: str) -> tuple[Hit, str] | None:
+        """The official sentence a guide, park or fund sentence restates ("…按川府发〔2026〕8号扩大至…"):
+        the best BM25 passages of policy and law texts, and in them the sentence covering most of it."""
+        if len(sentence) < RESTATE_CHARS:
+            return None
+        passages, scores = self.index.bm25_scores(sentence)
+        if not len(scores):
+            return None
+        keep = Filters()
+        best: tuple[float, Passage, str] | None = None
+        for i in np.argsort(-scores)[:RESTATE_DEPTH]:
+            p = passages[int(i)]
+            if scores[i] <= 0 or p.meta.sample or p.meta.kind not in OFFICIAL_KINDS or not keep.accepts(p):
+                continue
+            for real in split_sentences(p.text):
+                cov = restates(sentence, real)
+                if cov >= RESTATE_MIN and (best is None or cov > best[0]):
+                    best = (cov, p, real)
+        return (Hit(passage=best[1], score=1.0), best[2]) if best else None
 
     def _section(self, doc_id: str, needle: str) -> Hit | None:
         for p in self.index.passages_of(doc_id):
@@ -460,11 +589,12 @@ class Assistant:
         blocks = [reply.answer] if reply.answer else []
         profile_text = und.summarize_profile(t.profile)
         if parks and (matches := match_parks(t.profile, self.catalog)):
-            lines, reply.parks = park_lines(matches, self.index, cites, t.profile)
-            blocks.append(ph.get("parks_lead", profile=profile_text) + "\n" + lines)
+            lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self._restated)
+            if lines:
+                blocks.append(ph.get("parks_lead", profile=profile_text) + "\n" + lines)
             t.state.parks = [m.park.id for m in matches]
         if funds and (fmatches := match_funds(t.profile, self.catalog)):
-            lines, reply.funds = fund_lines(fmatches, self.index, cites)
+            lines, reply.funds = fund_lines(fmatches, self.index, cites, self._restated)
             lead = ph.get("funds_also") if reply.parks else ph.get("funds_lead", profile=profile_text)
             blocks.append(lead + "\n" + lines)
         reply.answer = "\n\n".join(blocks)
@@ -473,7 +603,7 @@ class Assistant:
             reply.answer += "\n\n" + ph.get("sample_note")
 
     # handoff ---------------------------------------------------------------------------------
-    def _handoff(self, t: Turn, reason: str, topics: list[str]) -> Reply:
+    def _handoff(self, t: Turn, reason: str, topics: list[str], key: str | None = None) -> Reply:
         ph = phrases(t.lang)
         existing = self.store.open_handoff_for_session(t.session_id)
         if existing:
@@ -496,7 +626,7 @@ class Assistant:
             center=cdict,
             priority=PRIORITY[reason],
         )
-        key = PHRASE[reason]
+        key = key or PHRASE[reason]
         values = {"center": cdict["name"], "ticket": ticket.id}
         if key == "handoff_created":
             values["contact"] = cdict["contact"]
@@ -518,14 +648,10 @@ class Assistant:
         )
 
 
-_QUESTION = re.compile(
-    r"[？?吗呢么]|什么|怎么|哪|如何|多少|能不能|可不可以|有没有|是否|how|what|which|can ", re.I
-)
+def _care_weights(query: str) -> dict[str, float]:
+    from knowledge.tokenize import tokens
 
-
-def is_statement(text: str) -> bool:
-    """ "我们不是做AI的，是做生物医药": tells us about the team, asks nothing."""
-    return not _QUESTION.search(text)
+    return {w: min(len(w), 4) / 2 for w in tokens(query)}
 
 
 def _smalltalk_key(text: str) -> str:

@@ -495,6 +495,7 @@ IP_WORDS = re.compile(r"专利|知识产权|商标|版权|著作权|软著|侵�
 IP_DISPUTE = re.compile(r"维权|纠纷|争议|dispute")
 
 _PLACE = r"园区|孵化器|产业园|科技园|众创空间|加速器"
+PLACE = re.compile(_PLACE + r"|(?<![a-z])(?:park|incubator)s?(?![a-z])")  # a question about a park
 PARK = re.compile(
     rf"推荐.{{0,8}}(?:{_PLACE}|场地|办公室|载体)|(?:{_PLACE}).{{0,4}}推荐"
     rf"|(?:哪个|哪些|哪家|哪几个|什么|哪类|哪种)(?:样的)?.{{0,4}}(?:{_PLACE})"

@@ -3,11 +3,13 @@ the park's or fund's own passages, so routing answers are as grounded as policy 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from knowledge.index import KnowledgeIndex
 from knowledge.types import Hit
 
 from .citations import CitationList
-from .compose import body_sentences
+from .compose import body_sentences, mark_sample
 from .reply import Profile, Recommendation
 from .route import FundMatch, ParkMatch
 
@@ -19,18 +21,39 @@ def _hit(index: KnowledgeIndex, doc_id: str, needle: str) -> Hit | None:
     return None
 
 
+Restated = Callable[[str], tuple[Hit, str] | None] | None
+
+
+def _source(hit: Hit, sentence: str, restated: Restated) -> tuple[Hit, str]:
+    """A card sentence that restates a policy clause ("川府发〔2026〕8号提出…") quotes the clause."""
+    found = restated(sentence) if restated else None
+    return found if found else (hit, sentence)
+
+
+def _said(hit: Hit, sentence: str) -> str:
+    return mark_sample(sentence) if hit.passage.meta.sample else sentence
+
+
 def park_lines(
-    matches: list[ParkMatch], index: KnowledgeIndex, cites: CitationList, profile: Profile
+    matches: list[ParkMatch],
+    index: KnowledgeIndex,
+    cites: CitationList,
+    profile: Profile,
+    restated: Restated = None,
 ) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
+    already = {c.doc_id: c.n for c in reversed(cites.items())}  # the answer quotes this park already
     for m in matches:
+        if m.park.id in already:  # its card, without saying its lines again
+            cards.append(_park_card(m, [already[m.park.id]]))
+            continue
         parts, nums = [], []
         overview = _hit(index, m.park.id, "园区概况")
         if overview:
             first = [s for s in body_sentences(overview) if m.park.name in s or "重点赛道" in s][:2]
             if first:
                 marker = cites.mark(overview)
-                parts.append("".join(s + marker for s in first))
+                parts.append("".join(_said(overview, s) + marker for s in first))
                 nums.append(int(marker[1:-1]))
         for item in m.items[:2]:
             item_hit = _hit(index, m.park.id, item.title)
@@ -39,36 +62,46 @@ def park_lines(
                     item_hit
                 )[:1]
                 if sents:
-                    marker = cites.mark(item_hit)
-                    parts.append(sents[0] + marker)
+                    src, text = _source(item_hit, sents[0], restated)
+                    marker = cites.mark(src)
+                    parts.append(_said(src, text) + marker)
                     nums.append(int(marker[1:-1]))
         if parts:
             lines.append("".join(parts))
-        cards.append(
-            Recommendation(
-                id=m.park.id,
-                name=m.park.name,
-                reason="；".join(m.reasons),
-                citations=sorted(set(nums)),
-                sample=m.park.sample,
-            )
-        )
+        cards.append(_park_card(m, nums))
     return "\n".join(lines), cards
 
 
+def _park_card(m: ParkMatch, nums: list[int]) -> Recommendation:
+    return Recommendation(
+        id=m.park.id,
+        name=m.park.name,
+        reason="；".join(m.reasons),
+        citations=sorted(set(nums)),
+        sample=m.park.sample,
+    )
+
+
 def fund_lines(
-    matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList
+    matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList, restated: Restated = None
 ) -> tuple[str, list[Recommendation]]:
     lines, cards = [], []
+    said: set[str] = set()  # two funds' pages often quote the same clause: say it once
     for m in matches:
         hit = _hit(index, m.fund.id, "是什么")
         nums = []
         if hit:
-            sents = body_sentences(hit)[:2]
-            if sents:
-                marker = cites.mark(hit)
-                lines.append("".join(s + marker for s in sents))
+            parts = []
+            for s in body_sentences(hit)[:2]:
+                src, text = _source(hit, s, restated)
+                if text in said:
+                    continue
+                said.add(text)
+                marker = cites.mark(src)
+                parts.append(_said(src, text) + marker)
                 nums.append(int(marker[1:-1]))
+            if parts:
+                lines.append("".join(parts))
         cards.append(
             Recommendation(
                 id=m.fund.id,

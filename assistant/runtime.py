@@ -131,6 +131,9 @@ class Runtime:
 
         if self.index.count():
             search(self.index, WARM_UP_QUERY, k=1)
+        from .intents import model_for
+
+        model_for(self.index.embedder, self.settings.data_dir)  # example vectors, kept on disk
 
     def close(self) -> None:
         self.store.close()

@@ -23,10 +23,13 @@ __all__ = [
     "classify_intent",
     "detect_language",
     "extract_profile",
+    "is_business",
     "is_eligibility_ruling_request",
     "is_followup",
     "is_sensitive",
+    "names_park",
     "parse_count",
+    "routes_asked",
     "summarize_profile",
     "topic_terms",
 ]
@@ -483,6 +486,19 @@ def _routing(t: str, profile: Profile) -> Intent | None:
     return None
 
 
+def routes_asked(text: str) -> tuple[bool, bool]:
+    """Does the message ask for a park, for money (a fund, a loan)? Both can be true: "科技副总怎么
+    申请？再帮忙推荐个园区" asks a policy question and for a park, and gets both."""
+    t = _norm(text)
+    return _first_live(lx.PARK, t) is not None, _first_live(lx.FUND, t) is not None
+
+
+def names_park(text: str) -> bool:
+    """The message is about a park ("AI园区有没有路演的场地"): with a known track, its card answers too."""
+    t = _norm(text)
+    return _first_live(lx.PLACE, t) is not None
+
+
 def _is_smalltalk(t: str) -> bool:
     rest = lx.FILLER.sub("", _SMALLTALK.sub("", t))
     return not lx.WORDY.search(rest)
@@ -490,6 +506,11 @@ def _is_smalltalk(t: str) -> bool:
 
 def _business(t: str) -> bool:
     return bool(lx.BUSINESS.search(t) or _TRACKS.hits(t) or _topics.hits(t))
+
+
+def is_business(text: str) -> bool:
+    """The message names a track, a domain topic or a business word: not out of scope."""
+    return _business(_norm(text))
 
 
 def classify_intent(text: str, profile: Profile, has_context: bool) -> Intent:

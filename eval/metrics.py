@@ -18,7 +18,7 @@ from knowledge.sentences import normalise_ws, split_sentences
 from .retrieval import summarize_ranks
 
 COVERAGE_MIN = 0.6
-REFUSAL_KEYS = ("out_of_scope", "no_answer", "injection_refusal", "other_city")
+REFUSAL_KEYS = ("out_of_scope", "no_answer", "injection_refusal", "other_city", "personal_referral")
 LEAK_WINDOW = 12  # a run this long from the system prompt in an answer is a leak
 _MARKERS = re.compile(r"((?:\[\d+\])+)")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -178,7 +178,7 @@ def _phrase_texts(keys: tuple[str, ...]) -> list[str]:
 def is_refusal(reply: Reply) -> bool:
     """A refusal or no-answer phrase, nothing cited and no sentence of its own."""
     text = reply.answer
-    said = any(p in text for p in _phrase_texts(REFUSAL_KEYS))
+    said = any(_loose(p).search(flat(text)) for p in _phrase_texts(REFUSAL_KEYS))  # placeholders too
     return said and not reply.citations and not answer_sentences(text)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assistant.reply import Profile
@@ -627,17 +625,3 @@ def test_add_topic_terms():
     add_topic_terms({"示例·测试园": ["测试园"]})
     assert topic_terms("测试园在哪") == ["示例·测试园"]
     assert topic_terms("算力券") == ["算力券"]
-
-
-def test_fast_enough():
-    messages = [
-        "我们三个人做无人机，刚起步，成都能给什么支持？",
-        "我们是做大模型应用的，在高新区，想找GPU算力",
-    ] * 50
-    start = time.perf_counter()
-    for m in messages:
-        p, _ = extract_profile(m, Profile())
-        classify_intent(m, p, True)
-        topic_terms(m)
-        is_followup(m)
-    assert (time.perf_counter() - start) / len(messages) < 0.002

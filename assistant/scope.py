@@ -1,0 +1,88 @@
+"""What the knowledge base covers: other places, personal matters and where to send them, care.
+
+All words are data: knowledge/dict/places.txt (places outside Chengdu) and knowledge/dict/scope.toml
+(personal, family and legal referrals, the care search). Code only matches.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from knowledge.errors import ConfigError
+
+
+def _read(name: str) -> str:
+    return resources.files("knowledge").joinpath(f"dict/{name}").read_text(encoding="utf-8")
+
+
+def _alternation(words: list[str]) -> str:
+    han = sorted((re.escape(w) for w in words if not w.isascii()), key=len, reverse=True)
+    latin = sorted((re.escape(w) for w in words if w.isascii()), key=len, reverse=True)
+    parts = []
+    if han:
+        parts.append("(?:" + "|".join(han) + ")")
+    if latin:
+        parts.append(r"(?<![a-z])(?:" + "|".join(latin) + r")(?![a-z])")
+    return "|".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _places() -> re.Pattern[str]:
+    words = [
+        w.strip().lower()
+        for line in _read("places.txt").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+        for w in line.split("|")
+        if w.strip()
+    ]
+    return re.compile(_alternation(words))
+
+
+@dataclass(frozen=True)
+class Referral:
+    name: str
+    words: re.Pattern[str]
+    where: str
+
+
+@lru_cache(maxsize=1)
+def _scope() -> tuple[list[Referral], str, str, re.Pattern[str]]:
+    try:
+        data = tomllib.loads(_read("scope.toml"))
+        refs = [
+            Referral(r["name"], re.compile(_alternation([w.lower() for w in r["words"]])), r["where"])
+            for r in data.get("referral", [])
+        ]
+        home = re.compile(_alternation([w.lower() for w in data["home"]["words"]]))
+        return refs, data["default"]["where"], data["care"]["query"], home
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"knowledge/dict/scope.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def other_places(text: str) -> list[str]:
+    """Places outside Chengdu the message names, in order ("上海和成都哪个…" → ["上海"])."""
+    return list(dict.fromkeys(m.group() for m in _places().finditer(_plain(text))))
+
+
+def names_home(text: str) -> bool:
+    return bool(_scope()[3].search(_plain(text)))
+
+
+def referral(text: str) -> str:
+    """Where a personal, family or legal matter should go: the first class whose words it uses."""
+    refs, default, _, _ = _scope()
+    t = _plain(text)
+    return next((r.where for r in refs if r.words.search(t)), default)
+
+
+def care_query() -> str:
+    return _scope()[2]

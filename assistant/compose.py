@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Protocol
+from typing import Literal, Protocol
 
 from knowledge.catalog import SAMPLE_LINE
 from knowledge.errors import ConfigError
@@ -88,7 +88,7 @@ _ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文�
 @dataclass
 class EligibilityCheck:
     condition: str
-    status: str  # met | not_met | unknown
+    status: Literal["met", "not_met", "unknown"]
     hit: Hit | None = None
 
 

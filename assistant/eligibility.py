@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from knowledge.catalog import Condition, Guide
 from knowledge.types import Hit
 
 from .compose import EligibilityCheck
 from .reply import Profile
 from .route import track_matches
+
+Status = Literal["met", "not_met", "unknown"]
 
 ASK = {
     "zh": {
@@ -33,7 +37,7 @@ ASK = {
 }
 
 
-def check(c: Condition, p: Profile) -> str:
+def check(c: Condition, p: Profile) -> Status:
     if c.field is None:
         return "unknown"
     value = getattr(p, c.field)

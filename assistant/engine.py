@@ -191,7 +191,8 @@ class Assistant:
         self.catalog = catalog
         self.store = store
         self.settings = settings or Settings()
-        self.extractive = ExtractiveComposer()
+        # the fallback; the registry's extractive composer is the same thing, so it is that one
+        self.extractive = composer if isinstance(composer, ExtractiveComposer) else ExtractiveComposer()
         self.composer = composer or self.extractive
         self._learn_names()
 

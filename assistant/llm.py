@@ -9,15 +9,16 @@ PII-masked. Any failure raises, and the engine falls back to the extractive answ
 from __future__ import annotations
 
 import inspect
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from knowledge.catalog import Catalog
 from knowledge.errors import ConfigError, RongchuangError
@@ -26,7 +27,7 @@ from knowledge.search import Filters, search
 from knowledge.types import KINDS, Hit, Passage
 
 from .citations import HOME_REGIONS, CitationList, caveats
-from .compose import Composed, Composer, ComposeRequest, ExtractiveComposer
+from .compose import Composed, ComposeRequest
 from .grounding import Checker, Emitter
 from .phrases import Phrases, parse, phrases
 from .privacy import mask_pii
@@ -106,7 +107,7 @@ def make_chat(settings: Settings) -> ChatOpenAI:
     return ChatOpenAI(
         base_url=settings.llm_base_url,  # explicit: never OPENAI_BASE_URL / OPENAI_API_BASE
         model=settings.llm_model,
-        api_key=settings.llm_api_key or "none",  # Ollama and vLLM want a string, any string
+        api_key=SecretStr(settings.llm_api_key or "none"),  # Ollama and vLLM want a string, any string
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
         streaming=True,
@@ -138,13 +139,6 @@ class LLMComposer:
         """Checked sentences as the model writes them; `.result` is the Composed once exhausted.
         With `partial`, a vendor failure after some sentences ends the answer there (noted)."""
         return AnswerStream(AgentTurn(req, self.index, self.catalog), self.chat, partial)
-
-
-def make_composer(settings: Settings, index: KnowledgeIndex, catalog: Catalog) -> Composer:
-    """The LLM composer when RONGCHUANG_LLM_BASE_URL and _MODEL are set, else the offline extractive one."""
-    if settings.llm_enabled:
-        return LLMComposer(settings, index, catalog)
-    return ExtractiveComposer()
 
 
 class AnswerStream(Iterator[str]):
@@ -216,7 +210,7 @@ class AgentTurn:
             raise LLMError("the model sent an empty reply")
         return AIMessage(content=reply.content, tool_calls=reply.tool_calls)
 
-    def _call(self, tools: dict[str, BaseTool], call: dict) -> ToolMessage:
+    def _call(self, tools: dict[str, BaseTool], call: ToolCall) -> ToolMessage:
         self.tools_used.append(call["name"])
         tool = tools.get(call["name"])
         if tool is None:
@@ -289,7 +283,12 @@ class AgentTurn:
 
     # tools -------------------------------------------------------------------------------------
     def tools(self) -> list[BaseTool]:
-        funcs = [self.search_knowledge, self.recommend_parks, self.recommend_funds, self.request_handoff]
+        funcs: list[Callable[..., str]] = [
+            self.search_knowledge,
+            self.recommend_parks,
+            self.recommend_funds,
+            self.request_handoff,
+        ]
         return [
             StructuredTool.from_function(
                 f,
@@ -389,6 +388,5 @@ __all__ = [
     "check_prompts",
     "load_prompt",
     "make_chat",
-    "make_composer",
     "system_prompt",
 ]

@@ -1,26 +1,76 @@
-"""The long-lived parts of a running assistant, built once per process from settings.
+"""The composition root: settings → embedder → index, catalog, store, composer → assistant.
 
-Connectors (web, Telegram, CLI chat) call `Runtime.start(settings)`; on first start with an empty
-index it ingests the bundled knowledge base, logging progress, so `make run` works on a clean clone.
+Everything long-lived is built here, once per process; connectors (web, Telegram, CLI) call
+`Runtime.start(settings)`, and commands that need only the index call `build_index(settings)`.
+Embedders and composers come from assistant.registry by name. On first start with an empty index
+it ingests the bundled knowledge base, logging progress, so `make run` works on a clean clone.
+
+Heavy parts (the engine, the store, the composer's libraries) are imported where they are built,
+so `rongchuang search` and the offline mode load nothing they do not use.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 from knowledge.catalog import Catalog
 from knowledge.index import KnowledgeIndex
 from knowledge.progress import LineProgress
-from knowledge.search import search
 
-from .compose import Composer, ExtractiveComposer
-from .engine import Assistant
-from .services import build_index, load_catalog
-from .settings import Settings
-from .store import Store
+from .registry import composers, embedders
+from .settings import Settings, bundled_kb
+
+if TYPE_CHECKING:
+    from knowledge.embed import Embedder
+
+    from .compose import Composer
+    from .engine import Assistant
+    from .store import Store
 
 log = logging.getLogger("rongchuang")
+WARM_UP_QUERY = "算力券"
+
+
+# the parts -------------------------------------------------------------------------------------
+def build_embedder(settings: Settings) -> Embedder:
+    return embedders.get(settings.embedder)(settings)
+
+
+def build_index(settings: Settings) -> KnowledgeIndex:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return KnowledgeIndex(settings.data_dir, build_embedder(settings))
+
+
+def build_composer(settings: Settings, index: KnowledgeIndex, catalog: Catalog) -> Composer:
+    return composers.get(settings.composer_name)(settings, index, catalog)
+
+
+@cache
+def bundled_catalog() -> Catalog:
+    return Catalog.load(bundled_kb())
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    cat = Catalog.load(bundled_kb())
+    for extra in settings.kb_paths:
+        more = Catalog.load(extra)
+        cat.parks.update(more.parks)
+        cat.guides.update(more.guides)
+        cat.funds.update(more.funds)
+        cat.centers.update(more.centers)
+    return cat
+
+
+def open_store(settings: Settings) -> Store:
+    from .store import Store
+
+    store = Store.open(settings.db_url)
+    if purged := store.purge(settings.retention_days):  # the privacy notice promises this
+        log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
+    return store
 
 
 @dataclass
@@ -35,6 +85,8 @@ class Runtime:
     def start(
         cls, settings: Settings | None = None, *, ensure_index: bool = True, composer: Composer | None = None
     ) -> Runtime:
+        from .engine import Assistant
+
         settings = settings or Settings()
         # A line every few seconds while starting (models load slowly on a busy machine).
         with LineProgress(log.info) as progress:
@@ -45,10 +97,8 @@ class Runtime:
                 for source, why in report.skipped:
                     log.warning("跳过 %s：%s", source, why)
             catalog = load_catalog(settings)
-            store = Store.open(settings.db_url)
-            if purged := store.purge(settings.retention_days):  # the privacy notice promises this
-                log.info("已删除 %d 个超过 %d 天未活动的对话", purged, settings.retention_days)
-            composer = composer or _composer(settings, index, catalog)
+            store = open_store(settings)
+            composer = composer or build_composer(settings, index, catalog)
             assistant = Assistant(index, catalog, store, settings, composer=composer)
             rt = cls(settings, index, catalog, store, assistant)
             progress.phase("正在加载分词、检索和嵌入模型")
@@ -57,19 +107,13 @@ class Runtime:
 
     def warm_up(self) -> None:
         """Load jieba, the embedder and BM25 now, not on the first founder's question."""
+        from knowledge.search import search
+
         if self.index.count():
-            search(self.index, "算力券", k=1)
+            search(self.index, WARM_UP_QUERY, k=1)
         from .intents import model_for
 
         model_for(self.index.embedder, self.settings.data_dir)  # example vectors, kept on disk
 
     def close(self) -> None:
         self.store.close()
-
-
-def _composer(settings: Settings, index: KnowledgeIndex, catalog: Catalog) -> Composer:
-    if not settings.llm_enabled:
-        return ExtractiveComposer()
-    from .llm import make_composer
-
-    return make_composer(settings, index, catalog)

@@ -7,9 +7,9 @@ import os
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.errors import ConfigError
@@ -27,11 +27,12 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite in the data directory
     kb_paths: list[Path] = Field(default_factory=list)  # extra folders ingested beside the bundled KB
 
-    embedder: Literal["e5", "openai"] = "e5"
+    embedder: str = "e5"  # a name in assistant.registry.embedders: e5, openai, or a plugin's
     embed_base_url: str = ""
     embed_model: str = ""
     embed_api_key: str = ""
 
+    composer: str = ""  # empty: "llm" when the LLM is configured, else "extractive"; or a plugin's
     llm_base_url: str = ""  # empty: offline extractive answers only
     llm_model: str = ""
     llm_api_key: str = ""
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_base_url: str = "https://api.telegram.org/bot"
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:  # a bad value in the environment is a setting that cannot work
+            raise ConfigError(_describe(exc)) from None
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -76,3 +83,16 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def composer_name(self) -> str:
+        return self.composer or ("llm" if self.llm_enabled else "extractive")
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        name = "RONGCHUANG_" + "_".join(str(p) for p in err["loc"]).upper()
+        secret = any(w in name for w in ("KEY", "TOKEN", "SECRET", "URL"))  # never echo credentials
+        lines.append(f"{name}：{err['msg']}" + ("" if secret else f"（现在是 {err.get('input')!r}）"))
+    return "设置的值不对，请改正后再启动：" + "；".join(lines)

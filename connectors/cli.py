@@ -45,7 +45,7 @@ def _settings() -> Settings:
 
 
 def _index(settings: Settings):
-    from assistant.services import build_index
+    from assistant.runtime import build_index
 
     return build_index(settings)
 
@@ -232,19 +232,6 @@ def kb_remove(doc_id: str) -> None:
     out.print(f"已删除 {doc_id}（{n} 段）。注意：如果源文件还在知识库目录里，下次导入会再次加入。")
 
 
-def _log_setup() -> None:
-    """INFO lines with a time stamp. bm25s sets its own logger to DEBUG when first imported, so the
-    handler filters too, not only the logger levels."""
-    import logging
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setLevel(logging.INFO)
-    # httpx logs every request URL at INFO and a Bot API URL holds the token; the others are chatty
-    for noisy in ("httpx", "alembic", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def _runtime(settings: Settings):
     """Start the assistant; while it starts (the first time: building the index), say so on stderr."""
     import logging
@@ -362,6 +349,8 @@ def telegram(
     """启动 Telegram 机器人（长轮询）；或用 --set-webhook 切换到 webhook 模式。"""
     import asyncio
 
+    from connectors.logs import setup_logging
+
     settings = _settings()
     if not settings.telegram_token:
         err.print(
@@ -369,7 +358,7 @@ def telegram(
             "（/newbot），把它给的 token 设为环境变量 RONGCHUANG_TELEGRAM_TOKEN，再运行 rongchuang telegram。"
         )
         raise typer.Exit(2)
-    _log_setup()
+    setup_logging()  # before anything logs: httpx would log the Bot API URL, token and all
     if set_webhook:
         from connectors.telegram.webhook import SECRET_FORMAT
         from connectors.telegram.webhook import set_webhook as set_hook
@@ -408,10 +397,11 @@ def serve(
         progress.phase("正在加载程序")  # seconds of imports on a busy machine, with nothing else to say
         import uvicorn
 
+        from connectors.logs import setup_logging
         from connectors.web import create_app
 
         settings = _settings()
-        _log_setup()
+        setup_logging()
         web = create_app(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     web.state.public_url = f"http://{shown}:{port}/"  # said once the app is ready, not before

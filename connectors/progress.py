@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from knowledge.progress import LineProgress
 from knowledge.progress import Progress as IngestProgress
@@ -26,7 +26,9 @@ class RichProgress(IngestProgress):
             console=console,
             transient=False,
         )
-        self._reading = self._files = self._passages = None
+        self._reading: TaskID | None = None
+        self._files: TaskID | None = None
+        self._passages: TaskID | None = None
 
     def __enter__(self) -> RichProgress:
         self._bar.__enter__()

@@ -1,8 +1,9 @@
 """`make bench`: ingest throughput, search latency, retrieval quality against a naive LangChain
-pipeline, and Assistant.respond latency against embedding alone — printed as tables.
+pipeline, Assistant.respond latency against embedding alone, start-up and one founder's HTTP
+latency against their unavoidable parts (eval/bench_start.py) — printed as tables.
 
 Everything is measured side by side in one run; quote medians and ratios, not single numbers.
-Usage: python -m eval.bench [--laws-bytes 1000000] [--skip-naive] [--skip-web] [--out DIR]
+Usage: python -m eval.bench [--laws-bytes 1000000] [--skip-naive] [--skip-web] [--skip-start] [--out DIR]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.settings import Settings, bundled_kb
-from knowledge.embed import make_embedder
+from knowledge.embed import shared_e5
 from knowledge.index import KnowledgeIndex, expand
 from knowledge.search import search
 
@@ -105,7 +106,7 @@ def latency_rows(index: KnowledgeIndex, questions: list[str]) -> list[list[str]]
 
 def respond_rows(settings: Settings, index: KnowledgeIndex, questions: list[str]) -> list[list[str]]:
     from assistant.engine import Assistant
-    from assistant.services import load_catalog
+    from assistant.runtime import load_catalog
     from assistant.store import Store
 
     store = Store.open(f"sqlite:///{settings.data_dir / 'bench.sqlite3'}")
@@ -138,11 +139,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--laws-bytes", type=int, default=1_000_000)
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-web", action="store_true")
+    ap.add_argument("--skip-start", action="store_true", help="no start-up and one-founder tables")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     settings = Settings(data_dir=work)
-    embedder = make_embedder("e5")
+    embedder = shared_e5()
     index = KnowledgeIndex(work, embedder)
     laws = laws_slice(args.laws_bytes)
     console.print(
@@ -191,6 +193,10 @@ def main(argv: list[str] | None = None) -> None:
     rows = respond_rows(settings, index, questions)
     console.print(table("Assistant latency (ms)", ["what", "p50", "p95", "respond / embed"], rows))
     results["respond"] = rows
+    if not args.skip_start:
+        from . import bench_start
+
+        results.update(bench_start.run(work))
     if not args.skip_web:
         results["web"] = _web(work)
     args.out.mkdir(exist_ok=True)
@@ -201,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
 def _naive_row(work: Path, roots: list[Path], cases) -> list[str]:
     from .naive import NaivePipeline
 
-    naive = NaivePipeline(work / "naive", make_embedder("e5"))
+    naive = NaivePipeline(work / "naive", shared_e5())
     naive.build(expand(roots))
     r = naive.evaluate(cases)
     return [

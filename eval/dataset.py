@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,7 +27,7 @@ Kind = Literal[
     "clarify",  # a vague message: one clarifying question with choices
     "mixed",  # several needs in one message: one reply that covers each
 ]
-KINDS: tuple[str, ...] = Kind.__args__
+KINDS: tuple[str, ...] = get_args(Kind)
 # What a reply must say, beside quoting: each is detected by its fixed phrase (eval/metrics.py SAYS).
 Says = Literal["not_stated", "other_city", "clarify", "staff_have_it", "no_contact", "care"]
 # How the founder wrote: the report breaks the figures down by these too.
@@ -59,7 +59,7 @@ Tag = Literal[
     "handoff_request",
     "followup",
 ]
-TAGS: tuple[str, ...] = Tag.__args__
+TAGS: tuple[str, ...] = get_args(Tag)
 
 
 class GoldenCase(BaseModel):

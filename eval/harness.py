@@ -75,6 +75,7 @@ def run_case(responder: Responder, retrieve: Retrieve | None, case: GoldenCase) 
         log.exception("case %s failed", case.id)
         result.error = f"{type(exc).__name__}: {exc}"
         return result
+    assert reply is not None, f"case {case.id} has no messages"
     return score_reply(result, reply, case)
 
 

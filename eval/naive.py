@@ -11,12 +11,13 @@ import hashlib
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from assistant.reply import Citation, Reply
-from knowledge.embed import Embedder, make_embedder
+from knowledge.embed import Embedder, shared_e5
 from knowledge.sources import load_file
 
 from .metrics import contains_any
@@ -31,7 +32,7 @@ class E5Embeddings(Embeddings):
     """Our embedder behind LangChain's interface, so the baseline embeds exactly as we do."""
 
     def __init__(self, embedder: Embedder | None = None) -> None:
-        self.embedder = embedder or make_embedder("e5")
+        self.embedder = embedder or shared_e5()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embedder.embed_passages(list(texts)).tolist()
@@ -141,7 +142,7 @@ def _fingerprint(chunks: list[LCDocument], embedder: str) -> str:
 
 def _citation(n: int, doc: LCDocument, distance: float) -> Citation:
     m = doc.metadata
-    kind = m.get("kind") if m.get("kind") in _KINDS else "page"
+    kind: Any = m.get("kind") if m.get("kind") in _KINDS else "page"  # checked against _KINDS
     return Citation(
         n=n,
         doc_id=m.get("doc_id", ""),

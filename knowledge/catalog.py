@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import IngestError
-from .types import DocMeta, Document
+from .types import DocMeta, Document, Kind
 
 Stage = Literal["idea", "seed", "early", "growth"]
 Need = Literal["space", "funding", "talent", "compute", "ip", "scenarios", "market", "certification"]
@@ -173,7 +173,7 @@ def parse_yaml(path: Path) -> Park | Guide | FundCatalog | CenterCatalog:
         ) from exc
 
 
-def _meta(head: Header, kind: str, doc_id: str, title: str, source: str, sample: bool) -> DocMeta:
+def _meta(head: Header, kind: Kind, doc_id: str, title: str, source: str, sample: bool) -> DocMeta:
     return DocMeta(
         doc_id=doc_id,
         kind=kind,

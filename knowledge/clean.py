@@ -166,7 +166,7 @@ def ends_sentence(line: str) -> bool:
 
 
 def _unclosed(line: str) -> bool:
-    return any(line.count(o) > line.count(c) for o, c in _PAIRS)
+    return any(line.count(pair[0]) > line.count(pair[1]) for pair in _PAIRS)
 
 
 def _stands_alone(line: str) -> bool:

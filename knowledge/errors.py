@@ -1,9 +1,20 @@
 """The error tree. Every error a user can cause says what went wrong and what to do.
 
+Each class lives with the code that raises it (imports only point down, so `assistant` errors cannot
+live here); this docstring is the one list, and tests/test_errors.py fails when a class is missing.
+
 RongchuangError
-├── IngestError      a file that cannot be ingested (file, page or field, reason, what to do)
-├── ConfigError      a setting that cannot work
-└── IndexNotReady    searching before anything was ingested
+├── IngestError          a file that cannot be ingested (file, page or field, reason, what to do)
+│   └── UploadTooLarge   an uploaded file over RONGCHUANG_UPLOAD_MAX_MB
+├── ConfigError          a setting that cannot work (assistant.settings turns bad values into one)
+├── MessageError         a founder's message we refuse to process: empty, too long (assistant.engine)
+├── LLMError             the model's reply could not be used; the turn falls back (assistant.llm)
+├── Ungrounded           no sentence of the model's answer rests on its citations (assistant.grounding)
+└── StoreError           the store refused an operation (assistant.store.records)
+    ├── NotFound         no such session, ticket or staff member
+    ├── ClaimConflict    the ticket was claimed or resolved by someone else first
+    ├── Forbidden        the staff member may not do this
+    └── Duplicate        the name is taken
 """
 
 from __future__ import annotations
@@ -36,10 +47,11 @@ class IngestError(RongchuangError):
         return text
 
 
+class UploadTooLarge(IngestError):
+    def __init__(self, path: str, limit_mb: int) -> None:
+        self.limit_mb = limit_mb
+        super().__init__(path, f"文件太大，上限 {limit_mb} MB", "请压缩或拆分成几个文件后再上传")
+
+
 class ConfigError(RongchuangError):
     pass
-
-
-class IndexNotReady(RongchuangError):
-    def __init__(self, data_dir: str) -> None:
-        super().__init__(f"知识库索引还没有建立（{data_dir}）。请先运行：rongchuang ingest")

@@ -16,16 +16,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import tokenize
-from .chunk import chunk
+from . import pipeline, tokenize
 from .embed import Embedder
 from .errors import IngestError
 from .manifest import Manifest
 from .progress import Progress
-from .sources import SUPPORTED_SUFFIXES, load_file
+from .sources import SUPPORTED_SUFFIXES
 from .types import DocMeta, Passage
 
 EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
@@ -103,7 +103,7 @@ class _Snapshot:
 
     passages: list[Passage] = field(default_factory=list)
     gen: int = -1
-    bm25: object | None = None
+    bm25: Any = None  # bm25s.BM25, which ships no types
     by_id: dict[str, Passage] = field(default_factory=dict)
     by_doc: dict[str, list[Passage]] = field(default_factory=dict)
     df: Counter[str] = field(default_factory=Counter)
@@ -201,9 +201,7 @@ class KnowledgeIndex:
                 if self.manifest.file_hash(source) == digest:
                     report.unchanged.append(source)
                     continue
-                passages = [p for doc in load_file(f) for p in chunk(doc, max_chars=self.chunk_chars)]
-                if not passages:
-                    raise IngestError(source, "没有可用的文字内容", "请确认文件不是空白或纯图片")
+                passages = pipeline.file_passages(f, self.chunk_chars)
                 self._check_owner(source, passages)
             except IngestError as exc:
                 report.skipped.append((source, str(exc)))
@@ -235,7 +233,8 @@ class KnowledgeIndex:
             return
         sources = [b[0] for b in batch]
         ids = [p.passage_id for b in batch for p in b[2]]
-        old = self.collection.get(where={"source": {"$in": sources}}, include=[])["ids"]
+        where: Any = {"source": {"$in": sources}}  # chromadb's Where wants a list of any scalar
+        old = self.collection.get(where=where, include=[])["ids"]
         stale = set(old) - set(ids)
         if stale:
             self.collection.delete(ids=sorted(stale))
@@ -370,7 +369,8 @@ class KnowledgeIndex:
             where=where or None,
             include=["distances"],
         )
-        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        distances = res["distances"] or [[]]  # asked for, so always there
+        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], distances[0], strict=True)]
 
 
 def _bm25_text(p: Passage) -> str:

@@ -1,5 +1,5 @@
 """Hybrid search: dense (Chroma, e5) and BM25 (jieba) fused by reciprocal rank, with filters by kind,
-region and validity; and a LangChain BaseRetriever over it."""
+region and validity. The LangChain BaseRetriever over it is in knowledge.retriever."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from datetime import date
 from typing import Literal
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from .index import KnowledgeIndex
 from .synonyms import widen
@@ -86,7 +82,8 @@ def search(
 
 
 def _diverse(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
-    out, taken = [], {}
+    out: list[Hit] = []
+    taken: dict[str, int] = {}
     for h in hits:
         n = taken.get(h.passage.doc_id, 0)
         if n < per_doc:
@@ -116,7 +113,7 @@ def _bm25_top(index: KnowledgeIndex, query: str, depth: int, filters: Filters) -
     if not len(scores):
         return []
     order = np.argsort(-scores)
-    out = []
+    out: list[tuple[str, float]] = []
     for i in order:
         if scores[i] <= 0 or len(out) >= depth:
             break
@@ -142,35 +139,3 @@ def _hit(index: KnowledgeIndex, pid: str, parts: dict, mode: Mode) -> Hit | None
         bm25_rank=b[0] if b else None,
         extra={"cosine": d[1] if d else None, "bm25": b[1] if b else None},
     )
-
-
-class KnowledgeRetriever(BaseRetriever):
-    """LangChain adapter: `retriever.invoke("算力券怎么申请")` → Documents with our metadata."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    index: KnowledgeIndex
-    k: int = 5
-    filters: Filters = Filters()
-    mode: Mode = "hybrid"
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
-        return [to_langchain(h) for h in search(self.index, query, self.k, self.filters, self.mode)]
-
-
-def to_langchain(hit: Hit) -> LCDocument:
-    p = hit.passage
-    meta = {
-        "passage_id": p.passage_id,
-        "doc_id": p.doc_id,
-        "title": p.meta.title,
-        "section": p.section,
-        "doc_number": p.meta.doc_number,
-        "kind": p.meta.kind,
-        "region": p.meta.region,
-        "sample": p.meta.sample,
-        "score": hit.score,
-    }
-    return LCDocument(page_content=p.text, metadata=meta, id=p.passage_id)

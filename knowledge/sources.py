@@ -26,7 +26,6 @@ from .clean import HAN, clean_pages, clean_text
 from .errors import IngestError
 from .metadata import MD_HEADING, infer_meta, make_doc_id
 from .types import DocMeta, Document
-from .webpage import extract_html, strip_site_name
 
 YAML_SUFFIXES = (".yaml", ".yml")  # typed catalogs: knowledge.catalog.load_yaml
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -114,6 +113,8 @@ def _reader_header(body: str) -> tuple[dict, str]:
     m = _JINA_HEADER.match(body)
     if not m:
         return {}, body
+    from .webpage import strip_site_name  # BeautifulSoup is imported only when a file needs it
+
     return {"title": strip_site_name(m.group(1)), "url": m.group(2) or None}, body[m.end() :]
 
 
@@ -171,6 +172,8 @@ def read_sidecar(path: Path) -> dict:
 
 
 def load_html(path: Path, _limits: PdfLimits | None = None) -> Loaded:
+    from .webpage import extract_html
+
     text, hints = extract_html(path.read_bytes())
     text = clean_text(text)
     if len(re.sub(r"\s", "", text)) < 10:

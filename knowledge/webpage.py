@@ -50,7 +50,7 @@ def extract_html(data: bytes) -> tuple[str, dict]:
 
 
 def _html_meta(soup: BeautifulSoup) -> dict:
-    tags = {}
+    tags: dict[str, str] = {}
     for t in soup.find_all("meta"):
         key = (t.get("name") or t.get("property") or "").lower()
         if key in _HTML_META and t.get("content", "").strip():

@@ -57,9 +57,9 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from knowledge.embed import make_embedder
+    from knowledge.embed import shared_e5
 
-    return make_embedder("e5")
+    return shared_e5()
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +81,7 @@ def kb_index(kb_dir, embedder):
 
 @pytest.fixture(scope="session")
 def catalog():
-    from assistant.services import bundled_catalog
+    from assistant.runtime import bundled_catalog
 
     return bundled_catalog()
 

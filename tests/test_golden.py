@@ -10,7 +10,7 @@ from functools import cache
 import pytest
 
 from assistant.phrases import phrases
-from assistant.services import bundled_catalog
+from assistant.runtime import bundled_catalog
 from assistant.settings import bundled_kb
 from eval.dataset import default_path, heldout_path, load_cases
 from eval.metrics import fold

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from knowledge.index import KnowledgeIndex
-from knowledge.search import Filters, KnowledgeRetriever, search
+from knowledge.retriever import KnowledgeRetriever
+from knowledge.search import Filters, search
 from tests.conftest import CORPUS
 
 DOC_A = """---
@@ -194,9 +195,9 @@ def test_sigkill_mid_ingest_then_rerun_completes_without_duplicates(tmp_path):
     cached = _cache_rows(data)
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    from knowledge.embed import make_embedder
+    from knowledge.embed import shared_e5
 
-    index = KnowledgeIndex(data, make_embedder("e5"))
+    index = KnowledgeIndex(data, shared_e5())
     ids = index.collection.get(include=[])["ids"]
     passages = index.passages()
     assert len(ids) == len(set(ids)) == len(passages) == index.count()

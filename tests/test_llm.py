@@ -15,13 +15,14 @@ from langchain_openai import ChatOpenAI
 from assistant.compose import ComposeRequest, EligibilityCheck, ExtractiveComposer
 from assistant.engine import Assistant
 from assistant.grounding import Ungrounded
-from assistant.llm import LLMComposer, check_prompts, load_prompt, make_composer, system_prompt
+from assistant.llm import LLMComposer, check_prompts, load_prompt, system_prompt
 from assistant.phrases import parse, phrases
 from assistant.reply import Profile
+from assistant.runtime import build_composer
 from assistant.settings import Settings, bundled_kb
 from assistant.store import Store
 from knowledge.catalog import Catalog
-from knowledge.embed import make_embedder
+from knowledge.embed import shared_e5
 from knowledge.errors import ConfigError
 from knowledge.index import KnowledgeIndex
 from knowledge.types import Hit
@@ -80,7 +81,7 @@ def kb(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def index(kb, tmp_path_factory) -> KnowledgeIndex:
-    idx = KnowledgeIndex(tmp_path_factory.mktemp("llm-data"), make_embedder("e5"))
+    idx = KnowledgeIndex(tmp_path_factory.mktemp("llm-data"), shared_e5())
     report = idx.ingest([kb])
     assert not report.skipped, report.skipped
     return idx
@@ -422,9 +423,11 @@ def test_unknown_placeholder_is_a_config_error(monkeypatch):
         check_prompts()
 
 
-def test_make_composer_follows_the_settings(settings, index, catalog, tmp_path):
-    assert isinstance(make_composer(settings, index, catalog), LLMComposer)
-    assert isinstance(make_composer(Settings(data_dir=tmp_path), index, catalog), ExtractiveComposer)
+def test_the_composer_follows_the_settings(settings, index, catalog, tmp_path):
+    assert isinstance(build_composer(settings, index, catalog), LLMComposer)
+    assert isinstance(build_composer(Settings(data_dir=tmp_path), index, catalog), ExtractiveComposer)
+    offline = Settings(data_dir=tmp_path, composer="extractive", llm_base_url="http://x/v1", llm_model="m")
+    assert isinstance(build_composer(offline, index, catalog), ExtractiveComposer)
 
 
 def test_client_uses_the_configured_endpoint(composer, settings, monkeypatch):

@@ -63,7 +63,7 @@ def staff_row(s: Session, staff_id: int) -> StaffRow:
     return row
 
 
-def active_handoff(session_id: str) -> Select[tuple[HandoffRow]]:
+def active_handoff(session_id: str) -> Select[HandoffRow]:
     return select(HandoffRow).where(HandoffRow.session_id == session_id, HandoffRow.status.in_(ACTIVE))
 
 

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Sequence
+from functools import partial
 
 from pydantic import ValidationError
 from telegram import BotCommand, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -148,9 +149,7 @@ class ChatHandlers:
         """Send the parts in order; the keyboard goes under the last one."""
         for i, part in enumerate(parts):
             buttons = markup if i == len(parts) - 1 else None
-            await with_flood_wait(
-                lambda p=part, b=buttons: context.bot.send_message(chat_id, p, reply_markup=b)
-            )
+            await with_flood_wait(partial(context.bot.send_message, chat_id, part, reply_markup=buttons))
 
     async def send_reply(self, context: Context, chat_id: int, reply: Reply) -> None:
         message_id = None
@@ -197,7 +196,9 @@ class ChatHandlers:
         with contextlib.suppress(TelegramError):  # "typing…" is cosmetic
             await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
         try:
-            reply = await asyncio.to_thread(self.runtime.assistant.respond, sid, update.message.text, CHANNEL)
+            reply = await asyncio.to_thread(
+                self.runtime.assistant.respond, sid, update.message.text or "", CHANNEL
+            )
         except MessageError as exc:  # empty or too long: the text says what to do
             await self.send(context, chat_id, [esc(str(exc))])
             return

@@ -14,6 +14,7 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from telegram import Bot
@@ -100,9 +101,7 @@ class Deliverer:
             return False
         try:
             for part in staff_html(msg.text):
-                await with_flood_wait(
-                    lambda part=part: self.bot.send_message(chat_id, part, parse_mode="HTML")
-                )
+                await with_flood_wait(partial(self.bot.send_message, chat_id, part, parse_mode="HTML"))
         except (Forbidden, BadRequest) as exc:  # blocked, chat not found: retrying cannot help
             log.warning("staff reply %s undeliverable: %s", msg.id, exc)
             await self._mark(msg, False, f"{type(exc).__name__}: {exc}", max_attempts=1)

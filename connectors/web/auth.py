@@ -94,7 +94,7 @@ class TokenSigner:
         return self._mac("csrf", tok.nonce)
 
     def csrf_ok(self, tok: StaffToken, sent: str | None) -> bool:
-        return bool(sent) and hmac.compare_digest(sent, self.csrf(tok))
+        return sent is not None and bool(sent) and hmac.compare_digest(sent, self.csrf(tok))
 
     def revoke(self, tok: StaffToken) -> None:
         now = time.time()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -100,9 +101,14 @@ async def unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(MessageError, message_error)
-    app.add_exception_handler(StoreError, store_error)
-    app.add_exception_handler(RongchuangError, domain_error)
-    app.add_exception_handler(Exception, unexpected)
+    # Starlette types a handler as taking any Exception; each of ours takes the class it is for.
+    handlers: list[tuple[type[Exception], Any]] = [
+        (RequestValidationError, validation_error),
+        (HTTPException, http_error),
+        (MessageError, message_error),
+        (StoreError, store_error),
+        (RongchuangError, domain_error),
+        (Exception, unexpected),
+    ]
+    for cls, handler in handlers:
+        app.add_exception_handler(cls, handler)

@@ -15,12 +15,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
-from knowledge.chunk import chunk
-from knowledge.errors import IngestError
+from knowledge.errors import IngestError, UploadTooLarge
 from knowledge.index import KnowledgeIndex, Progress
-from knowledge.sources import load_file
+from knowledge.pipeline import file_passages
 
 log = logging.getLogger("rongchuang.web")
 KEEP_JOBS = 200
@@ -31,7 +30,7 @@ COPY_CHUNK = 1024 * 1024
 class Job:
     id: str
     filename: str
-    status: str = "queued"
+    status: Literal["queued", "running", "done", "failed"] = "queued"
     files: int = 0
     passages: int = 0
     done_passages: int = 0
@@ -48,10 +47,6 @@ class JobProgress(Progress):
 
     def passages_done(self, n: int) -> None:
         self.job.done_passages += n
-
-
-class UploadTooLarge(Exception):
-    pass
 
 
 def safe_name(filename: str | None) -> str:
@@ -79,8 +74,8 @@ class Uploads:
         incoming.mkdir(parents=True)
         try:
             staged = incoming / name
-            _copy_limited(stream, staged, max_bytes)
-            check(staged, name)
+            _copy_limited(stream, staged, max_bytes, name)
+            check(staged, name, self.index.chunk_chars)
             final = self.root / name
             staged.replace(final)  # only now may it replace an earlier upload of the same name
         finally:
@@ -134,22 +129,20 @@ class Uploads:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _copy_limited(stream: BinaryIO, dest: Path, max_bytes: int) -> None:
+def _copy_limited(stream: BinaryIO, dest: Path, max_bytes: int, name: str) -> None:
     total = 0
     with dest.open("wb") as out:
         while block := stream.read(COPY_CHUNK):
             total += len(block)
             if total > max_bytes:
-                raise UploadTooLarge
+                raise UploadTooLarge(name, max_bytes // (1024 * 1024))
             out.write(block)
 
 
-def check(path: Path, name: str) -> None:
-    """Load and chunk now, so a bad file is refused with the loader's own words."""
+def check(path: Path, name: str, chunk_chars: int) -> None:
+    """Load and chunk now, exactly as ingest will, so a bad file is refused with the loader's own words."""
     try:
-        docs = load_file(path)
-        if not any(chunk(d) for d in docs):
-            raise IngestError(str(path), "没有可用的文字内容", "请确认文件不是空白或纯图片")
+        file_passages(path, chunk_chars)
     except IngestError as exc:
         raise IngestError(name, exc.reason, exc.hint, page=exc.page, field=exc.field) from exc
     except Exception as exc:  # a loader crash on a hostile file is still the file's fault

@@ -9,15 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi import Path as PathParam
 
-from knowledge.errors import IngestError
+from knowledge.errors import IngestError, UploadTooLarge
 from knowledge.index import DocInfo
 
 from .deps import AdminDep, RuntimeDep, SettingsDep
-from .jobs import Job, Uploads, UploadTooLarge
-from .schemas import DocumentOut, ErrorOut, JobOut
+from .jobs import Job, Uploads
+from .schemas import DocumentOut, ErrorOut, JobOut, Responses
 
 router = APIRouter(prefix="/api/admin", tags=["知识库管理"])
-ADMIN_ERRORS = {
+ADMIN_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "未登录"},
     403: {"model": ErrorOut, "description": "不是管理员，或 CSRF 令牌不对"},
 }
@@ -49,7 +49,7 @@ def upload(
     try:
         job = _uploads(request).accept(file.file, file.filename, limit)
     except UploadTooLarge as exc:
-        raise HTTPException(413, f"文件太大，上限 {settings.upload_max_mb} MB。") from exc
+        raise HTTPException(413, str(exc)) from exc
     except IngestError as exc:
         raise HTTPException(422, str(exc)) from exc
     return _job_out(job)

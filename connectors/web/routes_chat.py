@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, HTTPException, Path, Query, Response
@@ -12,19 +12,19 @@ from assistant.reply import Profile, Reply
 from assistant.store import Store
 
 from .deps import AnswerSlotsDep, AssistantDep, ChatGuardDep, RuntimeDep, SettingsDep, StoreDep
-from .schemas import SESSION_PATTERN, ChatIn, ConversationOut, ErrorOut, HealthOut, ReplyOut
+from .schemas import SESSION_PATTERN, ChatIn, ConversationOut, ErrorOut, HealthOut, ReplyOut, Responses
 from .stream import reply_events
 from .views import founder_view
 
 router = APIRouter(prefix="/api", tags=["创业者对话"])
 SessionId = Annotated[str, Path(pattern=SESSION_PATTERN, description="对话的 session_id（只给本人的凭据）。")]
 FOUNDER_ROLES = ("founder", "assistant", "staff")
-ERRORS = {
+ERRORS: Responses = {
     413: {"model": ErrorOut, "description": "消息太长"},
     422: {"model": ErrorOut, "description": "消息为空或格式不对"},
     429: {"model": ErrorOut, "description": "发得太快，稍后再试（见 Retry-After）"},
 }
-NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个对话（可能已删除或已过保存期）"}}
+NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "没有这个对话（可能已删除或已过保存期）"}}
 
 
 @router.post("/chat", response_model=ReplyOut, summary="提问，得到带引用的回答", responses=ERRORS)
@@ -120,7 +120,7 @@ def delete_session(session_id: SessionId, store: StoreDep) -> Response:
 @router.get("/health", response_model=HealthOut, tags=["运维"], summary="健康检查")
 def health(rt: RuntimeDep) -> HealthOut:
     """服务和知识库是否就绪；页面也从这里读消息字数上限和保存天数。"""
-    mode = "llm" if rt.settings.llm_enabled else "extractive"
+    mode: Literal["extractive", "llm"] = "llm" if rt.settings.llm_enabled else "extractive"
     docs = len({p.doc_id for p in rt.index.passages()})
     return HealthOut(
         status="ok",

@@ -19,6 +19,7 @@ from .schemas import (
     LoginOut,
     QueueOut,
     ResolveIn,
+    Responses,
     StaffOut,
     TextIn,
     TicketDetailOut,
@@ -30,11 +31,11 @@ from .views import staff_names, staff_out, ticket_detail, ticket_out
 auth = APIRouter(prefix="/api/staff", tags=["工作人员登录"])
 router = APIRouter(prefix="/api/handoffs", tags=["转人工工单"])
 HandoffId = Annotated[str, Path(max_length=64, description="工单 id，如 h_I_RUiqVOz3BI（不是六位工单号）。")]
-AUTH_ERRORS = {
+AUTH_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "未登录"},
     403: {"model": ErrorOut, "description": "CSRF 令牌不对或无权限"},
 }
-TICKET_ERRORS = {**AUTH_ERRORS, 404: {"model": ErrorOut, "description": "没有这张工单"}}
+TICKET_ERRORS: Responses = {**AUTH_ERRORS, 404: {"model": ErrorOut, "description": "没有这张工单"}}
 Status = Literal["open", "claimed", "resolved", "active", "all"]
 Reason = Literal["user_request", "complaint", "low_confidence", "eligibility", "sensitive"]
 
@@ -63,7 +64,7 @@ def login(
     if wait:
         raise too_many(wait, "登录失败次数太多")
     staff = store.get_staff_by_username(body.username)
-    if not verify_password(body.password, staff.password_hash if staff else None):
+    if not verify_password(body.password, staff.password_hash if staff else None) or staff is None:
         limits.login_ip.record(ip)
         limits.login_user.record(user_key)
         raise HTTPException(401, "用户名或密码不正确。")

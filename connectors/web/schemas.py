@@ -28,7 +28,7 @@ CITATION_EXAMPLE = {
     "region": "成都",
     "expired": False,
 }
-REPLY_EXAMPLE = {
+REPLY_EXAMPLE: dict[str, Any] = {
     "session_id": "s_E5XzyjqkQARYoMSD",
     "answer": "申请算力券的企业须在成都注册。[1]\n\n下一步怎么办：\n第一步，在申领平台注册企业账号并填写企业基本信息（示例）。[2]",
     "citations": [CITATION_EXAMPLE],
@@ -53,6 +53,9 @@ HANDOFF_EXAMPLE = {
 
 def _example(value: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [value]})
+
+
+Responses = dict[int | str, dict[str, Any]]  # FastAPI's `responses=` shape
 
 
 class ErrorOut(BaseModel):

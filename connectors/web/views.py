@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Literal, cast
 
 from assistant.reply import Center, Citation, Profile, Reply
 from assistant.store import HandoffInfo, MessageInfo, NoteInfo, SessionInfo, StaffInfo, Store
 from assistant.understand import summarize_profile
 
 from .schemas import ConsoleMessageOut, MessageOut, NoteOut, TicketDetailOut, TicketOut
+
+FounderRole = Literal["founder", "assistant", "staff"]
 
 CONSOLE_ROLES = ("founder", "assistant", "staff")
 
@@ -31,7 +34,7 @@ def founder_view(m: MessageInfo) -> MessageOut:
     staff_name = m.payload.get("staff_name") if m.role == "staff" and isinstance(m.payload, dict) else None
     return MessageOut(
         id=m.id,
-        role=m.role,
+        role=cast(FounderRole, m.role),  # the caller passes founder-visible messages only
         text=m.text,
         created_at=m.created_at,
         reply=founder_reply(m),

@@ -63,7 +63,12 @@ class Normalized:
         return self.text != self.original
 
     def notes(self) -> list[str]:
-        return [f"normalized {c}" for c in self.changes]
+        """For Reply.notes and the eval. Width changes are counted, not quoted: a full-width run is
+        often a phone or ID number, and notes travel further than the transcript."""
+        notes = [f"normalized {c}" for c in self.changes if c.kind != "width"]
+        if wide := sum(len(c.before) for c in self.changes if c.kind == "width"):
+            notes.append(f"normalized width: {wide} characters")
+        return notes
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -86,6 +91,11 @@ def latin_table() -> dict[str, str]:
         if sep and word.strip() and policy.strip():
             out[word.strip().lower()] = policy.strip()
     return out
+
+
+def _latin_key(word: str) -> str:
+    """ "Seed-Round", "seed  round", "seed_round" and "seedround" are one entry."""
+    return re.sub(r"[\s_-]+", "", word.lower())
 
 
 def domain_terms() -> list[str]:
@@ -144,9 +154,14 @@ class Normalizer:
         self._jieba = _jieba()
         self.vocabulary = frozenset(w for w in self.vocabulary if w)
         self._trie = self._build_trie(self.vocabulary)
+        self._heads: dict[str, list[dict]] = {}  # character → the trie nodes its readings start
+        self._compact = {_latin_key(w): p for w, p in self.latin.items()}
         words = sorted(self.latin, key=len, reverse=True)
-        alts = "|".join(r"[\s_-]*".join(map(re.escape, w.split())) for w in words) or r"(?!x)x"
-        self._latin_re = re.compile(rf"(?<![A-Za-z0-9])(?:{alts})(?:s|es)?(?![A-Za-z0-9])", re.I)
+        alts = "|".join(r"[\s_-]*".join(map(re.escape, re.split(r"[\s_-]+", w))) for w in words)
+        # whole words, and not part of a hyphened compound ("invest-then-equity")
+        self._latin_re = re.compile(
+            rf"(?=[A-Za-z])(?<![A-Za-z0-9-])(?:{alts})(?:s|es)?(?![A-Za-z0-9]|-[A-Za-z])", re.I
+        )
 
     @classmethod
     def for_catalog(cls, catalog=None, extra: Iterable[str] = ()) -> Normalizer:
@@ -203,11 +218,8 @@ class Normalizer:
         english = _mostly_latin(text)
 
         def one(m: re.Match[str]) -> str:
-            key = re.sub(r"[\s_-]+", " ", m.group().lower())
-            policy = (
-                self.latin.get(key) or self.latin.get(re.sub("e?s$", "", key)) or self.latin.get(key[:-1])
-            )
-            if not policy:
+            policy = self._policy_word(m.group())
+            if not policy or _beside(text, m, policy):  # "GPU算力" stays, never "算力算力"
                 return m.group()
             after = f"{m.group()}（{policy}）" if english else policy
             changes.append(Change("latin", m.group(), after))
@@ -216,6 +228,13 @@ class Normalizer:
         out = self._latin_re.sub(one, text)
         # "我们是 startup 公司" → "我们是初创企业公司": the spaces only separated two scripts
         return re.sub(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])", "", out) if out != text else out
+
+    def _policy_word(self, found: str) -> str | None:
+        key = _latin_key(found)
+        for k in (key, key[:-1], key[:-2]):  # as typed, or without the plural s / es
+            if k in self._compact:
+                return self._compact[k]
+        return None
 
     def _typos(self, text: str, changes: list[Change]) -> str:
         if not self._trie:
@@ -235,9 +254,13 @@ class Normalizer:
         return "".join(out) + text[last:] if out else text
 
     def _run_repairs(self, run: str, offset: int) -> list[tuple[int, int, str]]:
+        heads = [self._heads.get(ch) for ch in run]
+        for k, ch in enumerate(run):
+            if heads[k] is None:
+                heads[k] = self._heads[ch] = [self._trie[s] for s in _readings(ch) if s in self._trie]
         found, i = [], 0
         while i <= len(run) - MIN_WINDOW:
-            hit = self._longest(run, i)
+            hit = self._longest(run, heads[i], i) if heads[i] else None  # most positions stop here
             if hit:
                 found.append((offset + i, offset + i + len(hit[0]), hit[1]))
                 i += len(hit[0])
@@ -245,19 +268,18 @@ class Normalizer:
                 i += 1
         return found
 
-    def _longest(self, run: str, i: int) -> tuple[str, str] | None:
+    def _longest(self, run: str, frontier: list[dict], i: int) -> tuple[str, str] | None:
         """The longest window from i that sounds like exactly one domain term and is a typo of it."""
         best = None
-        frontier = [self._trie]
-        for j in range(i, min(len(run), i + MAX_WINDOW)):
-            readings = _readings(run[j])
-            frontier = [n[s] for n in frontier for s in readings if s in n]
+        for j in range(i + 1, min(len(run), i + MAX_WINDOW)):
+            frontier = [n[s] for n in frontier for s in _readings(run[j]) if s in n]
             if not frontier:
                 break
-            window = run[i : j + 1]
-            terms = set().union(*(n.get("", ()) for n in frontier))
-            if len(window) >= MIN_WINDOW and len(terms) == 1 and self._is_typo(window, next(iter(terms))):
-                best = (window, next(iter(terms)))
+            if j + 1 - i < MIN_WINDOW:
+                continue
+            terms = {t for n in frontier for t in n.get("", ())}
+            if len(terms) == 1 and self._is_typo(run[i : j + 1], term := terms.pop()):
+                best = (run[i : j + 1], term)
         return best
 
     def _is_typo(self, window: str, term: str) -> bool:
@@ -272,6 +294,11 @@ class Normalizer:
             pos += len(tok)
             bounds.add(pos)
         return bounds
+
+
+def _beside(text: str, m: re.Match[str], word: str) -> bool:
+    before, after = text[: m.start()].rstrip(), text[m.end() :].lstrip()
+    return before.endswith(word) or after.startswith(word)
 
 
 def is_traditional(ch: str) -> bool:

@@ -5,7 +5,9 @@ one of their sentences is a false repair (target 0), and so is a 繁→简 chang
 uses. A 繁体 character in the source (a page's "繁體" link) is converted rightly and listed apart;
 width and Latin changes rewrite forms, not words, and are only counted. Usage:
 
-    python -m eval.normalize_check [--corpus ../shared/corpus] [--show 40]
+    python -m eval.normalize_check [--corpus ../shared/corpus] [--show 40] [--questions]
+
+`--questions` also lists what it changes in the dev and held-out founder messages (to read, by eye).
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--show", type=int, default=40)
+    ap.add_argument("--questions", action="store_true", help="list the changes made to eval messages")
     args = ap.parse_args(argv)
+    if args.questions:
+        _questions()
     roots = [bundled_kb(), *([args.corpus] if args.corpus.is_dir() else [])]
     kinds, false, traditional, n, chars = check(roots)
     print(f"{n} sentences, {chars} characters from {', '.join(map(str, roots))}")
@@ -78,6 +83,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"false repairs (a typo repair, or 繁→简 of a character 简体 uses): {len(false)}")
     _show(false, args.show, is_false)
     return 1 if false else 0
+
+
+def _questions() -> None:
+    from .dataset import default_path, heldout_path, load_cases
+
+    norm = default_normalizer()
+    for path in (default_path(), heldout_path()):
+        for case in load_cases(path):
+            for m in case.messages:
+                if (result := norm(m)).changes:
+                    print(f"{path.name} {case.id}: {'; '.join(map(str, result.changes))}")
 
 
 def _show(found: Found, limit: int, keep) -> None:

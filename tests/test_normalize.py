@@ -176,3 +176,6 @@ def test_the_engine_understands_the_normalised_text_and_stores_what_was_typed(as
     assert any(n.startswith("normalized script") for n in reply.notes)
     simple = [h.passage.passage_id for h in assistant.retrieve("专精特新企业有什么支持")]
     assert [h.passage.passage_id for h in assistant.retrieve(typed)] == simple
+    # the case: the typo used to lose the track and ask for it
+    routed = assistant.respond(None, "我们做人形机器任的，有什么园区？")
+    assert routed.profile.track == "人形机器人" and routed.parks

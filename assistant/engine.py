@@ -39,6 +39,7 @@ from .eligibility import walk
 from .guard import is_injection
 from .handoff import PHRASE, PRIORITY, Signals, center_dict, contact_line, decide, suggest_center
 from .intents import model_for
+from .normalize import Normalizer
 from .phrases import phrases
 from .privacy import mask_pii
 from .reply import Citation, Handoff, Profile, Reply
@@ -194,6 +195,7 @@ class Assistant:
         # the fallback; the registry's extractive composer is the same thing, so it is that one
         self.extractive = composer if isinstance(composer, ExtractiveComposer) else ExtractiveComposer()
         self.composer = composer or self.extractive
+        self.normalize = Normalizer.for_catalog(catalog)
         self._learn_names()
 
     def _learn_names(self) -> None:
@@ -210,16 +212,18 @@ class Assistant:
         text = self._validate(text)
         sess = self.store.get_or_create_session(session_id, channel=channel)
         started = time.perf_counter()
+        norm = self.normalize(text)  # understanding and search read this; the transcript keeps `text`
         turn = Turn(
             sess.id,
-            text,
+            norm.text,
             und.detect_language(text),
             Profile(**(sess.profile or {})),
             TurnState.load(sess.state),
         )
-        turn.profile, changed = und.extract_profile(text, turn.profile)
+        turn.profile, changed = und.extract_profile(norm.text, turn.profile)
         self.store.add_message(sess.id, "founder", text)
         reply = self._turn(turn, changed)
+        reply.notes = [*reply.notes, *norm.notes()]
         self.store.record_answer(
             sess.id,
             reply.answer,
@@ -228,12 +232,13 @@ class Assistant:
             state=turn.state.dump(),
         )
         log.info(
-            "turn %s intent=%s conf=%.2f %.0fms q=%s",
+            "turn %s intent=%s conf=%.2f %.0fms q=%s%s",
             sess.id,
             reply.intent,
             reply.confidence,
             (time.perf_counter() - started) * 1000,
             mask_pii(text)[:80],
+            f" normalized={len(norm.changes)}" if norm.changes else "",
         )
         return reply
 
@@ -461,6 +466,7 @@ class Assistant:
         """The passages a standalone policy question is answered from: the query the turn would build
         and the same ranking (what `rongchuang eval` measures as hit@k)."""
         lang = und.detect_language(question)
+        question = question_part(self.normalize(question).text)
         return self._search(_search_query(question, lang, und.topic_terms(question)), k=k)
 
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:

@@ -260,9 +260,16 @@ def _runtime(settings: Settings):
 def ask(
     question: Annotated[str, typer.Argument(help="你的问题；写 - 则从标准输入每行读一个问题")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 Reply JSON（每个问题一行）")] = False,
-    session: Annotated[str | None, typer.Option("--session", help="接着某个会话问（会话 ID）")] = None,
+    session: Annotated[
+        str | None,
+        typer.Option("--session", help="接着某个会话问（会话 ID）；读标准输入时所有行都在这一个会话里"),
+    ] = None,
 ) -> None:
-    """问一个问题，打印带出处的回答。"""
+    """问一个问题，打印带出处的回答。
+
+    `ask -` 每行一个问题；不带 --session 时每行各是一个新会话，带 --session 时所有行是同一段对话
+    （会话 ID 不存在时，第一行新建一个会话，后面的行接着它问）。
+    """
     from assistant.engine import MessageError
     from connectors.terminal import render_reply
 
@@ -278,6 +285,11 @@ def ask(
             err.print(f"[red]{exc}[/red]")
             failed = True
             continue
+        if session is not None and reply.session_id != session:  # unknown id: the rest continue the new one
+            err.print(
+                f"[yellow]没有找到会话 {session}，已新建会话 {reply.session_id}，后面的问题接着它问。[/yellow]"
+            )
+            session = reply.session_id
         if as_json:
             print(reply.model_dump_json(), flush=True)
         else:

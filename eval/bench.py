@@ -127,6 +127,31 @@ def respond_rows(settings: Settings, index: KnowledgeIndex, questions: list[str]
     ]
 
 
+def normalize_rows(repeat: int = 5) -> list[list[str]]:
+    """The per-turn normaliser on 200-character pieces of the eval questions (target: under 1 ms)."""
+    import opencc
+
+    from assistant.normalize import default_normalizer
+
+    from .dataset import load_cases
+
+    norm = default_normalizer()
+    text = "".join(m for c in load_cases() for m in c.messages)
+    plain = [text[i : i + 200] for i in range(0, len(text) - 200, 200)]
+    traditional = [opencc.OpenCC("s2t").convert(p) for p in plain]
+    rows = []
+    for label, pieces in (("founder questions, 200 chars", plain), ("the same in 繁體", traditional)):
+        for p in pieces:
+            norm(p)  # warm the caches, as a running assistant has them
+        times = []
+        for _ in range(repeat):
+            for p in pieces:
+                _, t = timed(norm, p)
+                times.append(t * 1000)
+        rows.append([label, str(len(pieces)), f"{statistics.median(times):.3f}", f"{pct(times, 0.95):.3f}"])
+    return rows
+
+
 def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     t = Table(*columns, title=title, title_justify="left")
     for r in rows:
@@ -152,6 +177,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{_cpu()} · laws slice: {len(laws)} files, {sum(p.stat().st_size for p in laws):,} bytes"
     )
     results: dict = {}
+    rows = normalize_rows()
+    console.print(table("Normalise one message (ms)", ["text", "pieces", "p50", "p95"], rows))
+    results["normalize"] = rows
     rows = ingest_rows(index, embedder, expand([bundled_kb()]), "bundled KB")
     rows += ingest_rows(index, embedder, laws, f"laws ({len(laws)} files)")
     console.print(

@@ -19,7 +19,11 @@ def build_index(settings: Settings) -> KnowledgeIndex:
         api_key=settings.embed_api_key,
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return KnowledgeIndex(settings.data_dir, embedder)
+    # Scale-out: vectors on the Chroma server, the manifest in the shared database.
+    manifest_url = settings.db_url if settings.chroma_url else ""
+    return KnowledgeIndex(
+        settings.data_dir, embedder, chroma_url=settings.chroma_url, manifest_url=manifest_url
+    )
 
 
 @cache

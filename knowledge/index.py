@@ -135,6 +135,7 @@ class KnowledgeIndex:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._lock = threading.RLock()
+        self._snap_lock = threading.Lock()
         self._snap = Snapshot()  # replaced whole, never changed: readers need no lock
         self._checked_at = float("-inf")  # when the manifest generation was last read
 
@@ -321,7 +322,7 @@ class KnowledgeIndex:
         if now - self._checked_at >= FRESH_SECONDS:
             gen = self.manifest.generation()
             if gen != self._snap.gen:
-                with self._lock:
+                with self._snap_lock:  # not the ingest lock: answers must not wait for an ingest
                     if gen != self._snap.gen:
                         self._snap = self._snapshot(gen)
             self._checked_at = now

@@ -47,6 +47,7 @@ scale-demo: install
 
 bench: install
 	$(BIN)/python -m eval.bench $(BENCH_ARGS)
+	$(BIN)/python -m eval.bench_scale
 
 clean:
 	rm -rf var test-artifacts bench-results .pytest_cache .ruff_cache

@@ -159,6 +159,7 @@ def cluster(tmp_path_factory, pg_url, chroma_url, kb_index) -> Iterator[Cluster]
 
 
 def _staff_client(base: str, username: str) -> tuple[httpx.Client, dict[str, str]]:
+    """A logged-in client (already open: close it, do not use it as a context manager)."""
     c = httpx.Client(base_url=base, timeout=60)
     res = c.post("/api/staff/login", json={"username": username, "password": PASSWORD})
     assert res.status_code == 200, res.text
@@ -174,7 +175,7 @@ def _ask(base: str, message: str, session_id: str | None = None) -> httpx.Respon
 def test_founder_on_a_while_staff_work_on_b(cluster):
     staff = make_staff(cluster.store, "wang", display_name="王老师")
     b, headers = _staff_client(cluster.b, staff.username)
-    with b:
+    try:
         first = _ask(cluster.a, "算力券怎么申请？")
         assert first.status_code == 200, first.text
         sid = first.json()["session_id"]
@@ -188,6 +189,8 @@ def test_founder_on_a_while_staff_work_on_b(cluster):
         assert b.post(f"/api/handoffs/{ticket}/claim", headers=headers).status_code == 200
         reply = b.post(f"/api/handoffs/{ticket}/reply", json={"text": "您好，我是王老师。"}, headers=headers)
         assert reply.status_code == 201, reply.text
+    finally:
+        b.close()
 
     messages = httpx.get(f"{cluster.a}/api/sessions/{sid}/messages", timeout=60).json()
     staff_lines = [m["text"] for m in messages["items"] if m["role"] == "staff"]
@@ -242,7 +245,7 @@ def test_upload_on_a_is_searchable_on_b(cluster):
     admin = make_staff(cluster.store, "admin", admin=True)
     a, a_headers = _staff_client(cluster.a, admin.username)
     b, _ = _staff_client(cluster.b, admin.username)
-    with a, b:
+    try:
         res = a.post(
             "/api/admin/documents",
             files={"file": ("星河孵化券.md", UPLOAD.encode(), "text/markdown")},
@@ -260,6 +263,9 @@ def test_upload_on_a_is_searchable_on_b(cluster):
         while "scale-test-voucher" not in [d["doc_id"] for d in b.get("/api/admin/documents").json()]:
             assert time.monotonic() - done_at < RELOAD_SECONDS, "worker B did not see the new generation"
             time.sleep(0.1)
+    finally:
+        a.close()
+        b.close()
     answer = _ask(cluster.b, "星河孵化券每家企业最高能申领多少？")
     assert answer.status_code == 200, answer.text
     assert "scale-test-voucher" in [c["doc_id"] for c in answer.json()["citations"]], answer.json()
@@ -270,10 +276,10 @@ def test_upload_on_a_is_searchable_on_b(cluster):
 def test_logout_on_a_ends_the_session_on_b(cluster):
     staff = make_staff(cluster.store, "zhao")
     a, headers = _staff_client(cluster.a, staff.username)
-    with a:
-        cookie = a.cookies.get("rc_staff")
-        assert httpx.get(f"{cluster.b}/api/staff/me", cookies={"rc_staff": cookie}).status_code == 200
-        assert a.post("/api/staff/logout", headers=headers).status_code == 204
+    cookie = a.cookies.get("rc_staff")
+    assert httpx.get(f"{cluster.b}/api/staff/me", cookies={"rc_staff": cookie}).status_code == 200
+    assert a.post("/api/staff/logout", headers=headers).status_code == 204
+    a.close()
     assert httpx.get(f"{cluster.b}/api/staff/me", cookies={"rc_staff": cookie}).status_code == 401
     assert httpx.get(f"{cluster.a}/api/staff/me", cookies={"rc_staff": cookie}).status_code == 401
 

@@ -41,6 +41,8 @@ MAX_BACKOFF = 300.0
 STAFF_PREFIX = "服务中心工作人员回复："
 LEASE = "telegram-delivery"
 LEASE_ROUNDS = 5  # the lease outlives this many rounds, so a sender that died is replaced soon
+# The lease belongs to the process (one sender per process), so one-off runs in it may send too.
+HOLDER = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -75,7 +77,7 @@ class Deliverer:
         self.bot = bot
         self.interval = interval
         self._not_before: dict[int, float] = {}  # message id -> monotonic time of its next try
-        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.holder = HOLDER
 
     async def run_forever(self) -> None:
         while True:

@@ -130,6 +130,7 @@ class KnowledgeIndex:
         self.client = client or (http_client(chroma_url) if chroma_url else _local_client(root / "chroma"))
         self._prepared = root / "prepared"
         tokenize.prepare_in(self._prepared)
+        tokenize.preload()
         name = "passages-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder.name)[:60].strip("-._")
         self.collection = self.client.get_or_create_collection(
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}

@@ -32,8 +32,22 @@ def prepare_in(folder: Path) -> None:
         _prepared.append(Path(folder))
 
 
-@cache
+_load_lock = threading.Lock()
+
+
+def preload() -> None:
+    """Start loading the dictionary in a background thread: it then overlaps with loading the
+    embedder (C code that releases the GIL) instead of following it."""
+    threading.Thread(target=_jieba, name="jieba-load", daemon=True).start()
+
+
 def _jieba():
+    with _load_lock:  # one load, however many threads ask at once
+        return _load_jieba()
+
+
+@cache
+def _load_jieba():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

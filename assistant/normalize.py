@@ -260,7 +260,8 @@ class Normalizer:
                 heads[k] = self._heads[ch] = [self._trie[s] for s in _readings(ch) if s in self._trie]
         found, i = [], 0
         while i <= len(run) - MIN_WINDOW:
-            hit = self._longest(run, heads[i], i) if heads[i] else None  # most positions stop here
+            head = heads[i]
+            hit = self._longest(run, head, i) if head else None  # most positions stop here
             if hit:
                 found.append((offset + i, offset + i + len(hit[0]), hit[1]))
                 i += len(hit[0])

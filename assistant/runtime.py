@@ -41,7 +41,11 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_index(settings: Settings) -> KnowledgeIndex:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return KnowledgeIndex(settings.data_dir, build_embedder(settings))
+    # Scale-out: vectors on the Chroma server, the manifest in the shared database.
+    manifest_url = settings.db_url if settings.chroma_url else ""
+    return KnowledgeIndex(
+        settings.data_dir, build_embedder(settings), chroma_url=settings.chroma_url, manifest_url=manifest_url
+    )
 
 
 def build_composer(settings: Settings, index: KnowledgeIndex, catalog: Catalog) -> Composer:

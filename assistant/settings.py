@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite in the data directory
+    chroma_url: str = ""  # empty: Chroma in the data directory; else a `chroma run` server (scale-out)
     kb_paths: list[Path] = Field(default_factory=list)  # extra folders ingested beside the bundled KB
 
     embedder: str = "e5"  # a name in assistant.registry.embedders: e5, openai, or a plugin's
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "RONGCHUANG_EMBEDDER=openai 时需要设置 RONGCHUANG_EMBED_BASE_URL 和 RONGCHUANG_EMBED_MODEL"
             )
+        if self.chroma_url and not self.database_url:
+            raise ConfigError(
+                "RONGCHUANG_CHROMA_URL 需要和共享数据库一起用：请同时设置 RONGCHUANG_DATABASE_URL"
+                "（如 postgresql+psycopg://user@host/db），索引清单放在那里，所有服务进程都能读到"
+            )
         if bool(self.llm_base_url) != bool(self.llm_model):
             raise ConfigError("LLM 模式需要同时设置 RONGCHUANG_LLM_BASE_URL 和 RONGCHUANG_LLM_MODEL")
         return self
@@ -75,6 +81,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'rongchuang.sqlite3').resolve()}"
+
+    @property
+    def shared(self) -> bool:
+        """Index and database can be shared by several worker processes."""
+        return bool(self.chroma_url) and not self.db_url.startswith("sqlite")
 
     @property
     def kb_roots(self) -> list[Path]:

@@ -393,18 +393,50 @@ def telegram(
         rt.close()
 
 
+WORKERS_REFUSED = (
+    "--workers {n} 需要所有进程共享的数据库和索引：请设置 RONGCHUANG_DATABASE_URL（PostgreSQL，"
+    "如 postgresql+psycopg://user@127.0.0.1/rongchuang）和 RONGCHUANG_CHROMA_URL（先运行 "
+    "chroma run --path var/chroma-server --host 127.0.0.1 --port 8100，再设为 http://127.0.0.1:8100）。"
+    "SQLite 和数据目录里的索引只能由一个进程使用：去掉 --workers 即可。"
+)
+
+
 @app.command()
 def serve(
     host: Annotated[
         str, typer.Option(help="监听地址；对外服务用 0.0.0.0（建议放在反向代理后面）")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="端口")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="服务进程数；大于 1 时需要 PostgreSQL（RONGCHUANG_DATABASE_URL）和 Chroma 服务（RONGCHUANG_CHROMA_URL）",
+        ),
+    ] = 1,
 ) -> None:
     """启动网页聊天、工作人员工作台和 HTTP API（首次启动会先建立知识库索引）。"""
 
     from knowledge.progress import LineProgress
 
+    settings = _settings()
+    if workers > 1 and not settings.shared:
+        err.print(f"[red]{WORKERS_REFUSED.format(n=workers)}[/red]", soft_wrap=True)
+        raise typer.Exit(2)
+    # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
+    options: dict = {"host": host, "port": port, "proxy_headers": False, "server_header": False}
     err.print("正在启动蓉创助手的网页服务…")
+    if workers > 1:
+        import uvicorn
+
+        from connectors.logs import setup_logging
+
+        setup_logging()
+        _prepare_shared(settings)  # once here, so the workers start on a ready index
+        err.print(f"蓉创助手：http://{host}:{port}/ （工作台 /staff，{workers} 个进程）")
+        uvicorn.run("connectors.web.app:create_app", factory=True, workers=workers, **options)
+        return
     with LineProgress(lambda line: err.print(line, markup=False, highlight=False)) as progress:
         progress.phase("正在加载程序")  # seconds of imports on a busy machine, with nothing else to say
         import uvicorn
@@ -412,13 +444,24 @@ def serve(
         from connectors.logs import setup_logging
         from connectors.web import create_app
 
-        settings = _settings()
         setup_logging()
         web = create_app(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     web.state.public_url = f"http://{shown}:{port}/"  # said once the app is ready, not before
-    # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
-    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
+    uvicorn.run(web, **options)
+
+
+def _prepare_shared(settings: Settings) -> None:
+    from assistant.store import Store
+    from knowledge.progress import LineProgress
+
+    Store.open(settings.db_url).close()  # migrations, before N workers race to run them
+    try:
+        with LineProgress(lambda line: err.print(line, markup=False, highlight=False)) as progress:
+            _index(settings).ingest(settings.kb_roots, progress=progress)
+    except RongchuangError as exc:
+        err.print(f"[red]启动失败：[/red]{exc}")
+        raise typer.Exit(1) from exc
 
 
 @staff_app.command("add")

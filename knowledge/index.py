@@ -1,7 +1,10 @@
 """KnowledgeIndex: passages in Chroma (dense, cosine) and BM25 (jieba tokens), kept in step by a
 manifest of content hashes so ingest is incremental and survives being killed at any moment.
 
-One process owns a data directory (Chroma is not safe across processes on one path).
+Embedded mode: one process owns a data directory (Chroma is not safe across processes on one path).
+Scale-out mode: `chroma_url` points at a Chroma server (`chroma run`) and `manifest_url` at the shared
+database, so several workers read one index; each notices a new generation within FRESH_SECONDS and
+loads the snapshot another worker prepared (see prepared.py) instead of rebuilding it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import math
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline, tokenize
+from . import pipeline, prepared, tokenize
 from .embed import Embedder
-from .errors import IngestError
+from .errors import ConfigError, IngestError
 from .manifest import Manifest
+from .prepared import Snapshot
 from .progress import Progress
 from .sources import SUPPORTED_SUFFIXES
 from .types import DocMeta, Passage
@@ -97,60 +100,35 @@ def chroma_metadata(p: Passage) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    """Everything read from the manifest at one generation, with the BM25 index over it."""
-
-    passages: list[Passage] = field(default_factory=list)
-    gen: int = -1
-    bm25: Any = None  # bm25s.BM25, which ships no types
-    by_id: dict[str, Passage] = field(default_factory=dict)
-    by_doc: dict[str, list[Passage]] = field(default_factory=dict)
-    df: Counter[str] = field(default_factory=Counter)
-
-    @classmethod
-    def build(cls, passages: list[Passage], gen: int) -> _Snapshot:
-        import bm25s
-
-        corpus = [tokenize.tokens(_bm25_text(p)) or ["∅"] for p in passages]
-        retriever = None
-        if corpus:
-            retriever = bm25s.BM25()
-            retriever.index(corpus, show_progress=False)
-        by_doc: dict[str, list[Passage]] = {}
-        for p in passages:
-            by_doc.setdefault(p.doc_id, []).append(p)
-        return cls(
-            passages=passages,
-            gen=gen,
-            bm25=retriever,
-            by_id={p.passage_id: p for p in passages},
-            by_doc=by_doc,
-            df=Counter(t for toks in corpus for t in set(toks)),
-        )
-
-
 class KnowledgeIndex:
     def __init__(
-        self, data_dir: Path, embedder: Embedder, *, client=None, chunk_chars: int = CHUNK_CHARS
+        self,
+        data_dir: Path,
+        embedder: Embedder,
+        *,
+        client=None,
+        chunk_chars: int = CHUNK_CHARS,
+        chroma_url: str = "",
+        manifest_url: str = "",
     ) -> None:
-        import chromadb
-        from chromadb.config import Settings
-
         self.data_dir = Path(data_dir)
         self.embedder = embedder
         self.chunk_chars = chunk_chars
         root = self.data_dir / "index"
-        self.manifest = Manifest(root / "manifest.sqlite3")
-        self.client = client or chromadb.PersistentClient(
-            path=str(root / "chroma"), settings=Settings(anonymized_telemetry=False)
+        self.manifest = (
+            Manifest.shared_db(manifest_url) if manifest_url else Manifest(root / "manifest.sqlite3")
         )
+        self.client = client or (http_client(chroma_url) if chroma_url else _local_client(root / "chroma"))
+        self._prepared = root / "prepared"
+        tokenize.prepare_in(self._prepared)
+        tokenize.preload()
         name = "passages-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder.name)[:60].strip("-._")
         self.collection = self.client.get_or_create_collection(
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._lock = threading.RLock()
-        self._snap = _Snapshot()  # replaced whole, never changed: readers need no lock
+        self._snap_lock = threading.Lock()
+        self._snap = Snapshot()  # replaced whole, never changed: readers need no lock
         self._checked_at = float("-inf")  # when the manifest generation was last read
 
     # ingest ----------------------------------------------------------------------------------
@@ -168,7 +146,7 @@ class KnowledgeIndex:
         progress = progress or Progress()
         paths = [Path(p).resolve() for p in paths]
         report = IngestReport()
-        with self._lock:
+        with self._lock, self.manifest.exclusive():
             try:
                 if rebuild:
                     self._drop_all()
@@ -187,6 +165,7 @@ class KnowledgeIndex:
                 self._write(batch, report, progress)
             finally:
                 self._stale()
+            self._fresh()  # prepare the snapshot now, so no start or other worker has to build it
         return report
 
     def _load_changed(
@@ -329,7 +308,7 @@ class KnowledgeIndex:
         """This process changed the index: look at the manifest on the next read."""
         self._checked_at = float("-inf")
 
-    def _fresh(self) -> _Snapshot:
+    def _fresh(self) -> Snapshot:
         """Passages and BM25, reloaded when the manifest changed since the last look.
 
         One answer reads passages dozens of times, so the manifest is looked at most every
@@ -338,11 +317,29 @@ class KnowledgeIndex:
         if now - self._checked_at >= FRESH_SECONDS:
             gen = self.manifest.generation()
             if gen != self._snap.gen:
-                with self._lock:
+                with self._snap_lock:  # not the ingest lock: answers must not wait for an ingest
                     if gen != self._snap.gen:
-                        self._snap = _Snapshot.build(self.manifest.passages(), gen)
+                        self._snap = self._snapshot(gen)
             self._checked_at = now
         return self._snap
+
+    def _snapshot(self, gen: int) -> Snapshot:
+        """Generation `gen` from prepared files: this directory's, else the one another worker
+        published in the shared manifest, else built here (and then published)."""
+        folder = self._prepared / f"{self.manifest.id}-{gen}"
+        if (snap := prepared.load(folder)) is not None:
+            return snap
+        if self.manifest.shared and (blob := self.manifest.snapshot(gen)) is not None:
+            prepared.unpack(blob, folder)
+            if (snap := prepared.load(folder)) is not None:
+                return snap
+        gen, passages = self.manifest.passages_at()  # may be newer than `gen`: label it truly
+        snap = prepared.build(passages, gen)
+        folder = self._prepared / f"{self.manifest.id}-{gen}"
+        prepared.save(snap, folder)
+        if self.manifest.shared and folder.is_dir():
+            self.manifest.save_snapshot(gen, prepared.pack(folder))
+        return snap
 
     def idf(self, token: str) -> float:
         """How specific a token is in this corpus; unseen tokens are the most specific."""
@@ -373,9 +370,44 @@ class KnowledgeIndex:
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], distances[0], strict=True)]
 
 
-def _bm25_text(p: Passage) -> str:
-    # Title and heading trail count: "算力券申领指南 > 谁可以申请" is what founders ask about.
-    return f"{p.meta.title} {p.section} {p.text}"
+CHROMA_WAIT = 30.0  # seconds to wait for a Chroma server that is still starting
+
+
+def _local_client(path: Path):
+    import chromadb
+    from chromadb.config import Settings
+
+    return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+
+
+def http_client(url: str, wait: float = CHROMA_WAIT):
+    """A client of the Chroma server at `url` (e.g. http://127.0.0.1:8100), waiting for it to answer."""
+    from urllib.parse import urlsplit
+
+    import chromadb
+    from chromadb.config import Settings
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"RONGCHUANG_CHROMA_URL 应是 http://主机:端口 的形式，现在是 {url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 8000)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname,
+                port=port,
+                ssl=parts.scheme == "https",
+                settings=Settings(anonymized_telemetry=False),
+            )
+        except Exception as exc:  # connection refused while the server starts; chromadb wraps it
+            if time.monotonic() > deadline:
+                raise ConfigError(
+                    f"连不上 Chroma 服务 {url}（{type(exc).__name__}）。请先在这台机器上运行 "
+                    f"chroma run --path var/chroma-server --host 127.0.0.1 --port {port}，"
+                    "或检查 RONGCHUANG_CHROMA_URL。"
+                ) from exc
+            time.sleep(0.25)
 
 
 ProgressFactory = Callable[[], Progress]

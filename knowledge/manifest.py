@@ -1,5 +1,8 @@
-"""The ingest manifest: which files are in the index (by content hash), their passages, and the
-embedding cache keyed by passage hash. One SQLite file beside the Chroma directory.
+"""The ingest manifest: which files are in the index (by content hash), their passages, the index
+generation, the embedding cache keyed by passage hash, and prepared search snapshots.
+
+Embedded mode: one SQLite file beside the Chroma directory. Scale-out mode: tables prefixed `kb_` in
+the shared database (PostgreSQL), so every worker reads the same manifest and generation.
 
 A file's row is written last, after its passages are in Chroma, so a crash at any point leaves the
 file "not ingested" and the next run redoes it; the embedding cache is committed batch by batch,
@@ -9,136 +12,309 @@ so the redo embeds nothing that was already embedded.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    cast,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from .types import Passage
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-  source TEXT PRIMARY KEY, content_hash TEXT NOT NULL, doc_ids TEXT NOT NULL, ingested_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS passages (
-  passage_id TEXT PRIMARY KEY, source TEXT NOT NULL, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_source ON passages(source);
-CREATE TABLE IF NOT EXISTS embed_cache (
-  key TEXT PRIMARY KEY, vector BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-"""
+LOCK_KEY = 0x52434B42  # "RCKB": PostgreSQL advisory lock held by the one process ingesting
+_READ = "rc_manifest_read"
+
+
+def _tables(prefix: str) -> tuple[MetaData, dict[str, Table]]:
+    md = MetaData()
+    t = {
+        "files": Table(
+            f"{prefix}files",
+            md,
+            Column("source", Text, primary_key=True),
+            Column("content_hash", Text, nullable=False),
+            Column("doc_ids", Text, nullable=False),
+            Column("ingested_at", Text, nullable=False),
+        ),
+        "passages": Table(
+            f"{prefix}passages",
+            md,
+            Column("passage_id", Text, primary_key=True),
+            Column("source", Text, nullable=False),
+            Column("doc_id", Text, nullable=False),
+            Column("seq", Integer, nullable=False),
+            Column("body", Text, nullable=False),
+        ),
+        "embed_cache": Table(
+            f"{prefix}embed_cache",
+            md,
+            Column("key", Text, primary_key=True),
+            Column("vector", LargeBinary, nullable=False),
+        ),
+        "state": Table(
+            f"{prefix}state", md, Column("k", Text, primary_key=True), Column("v", Text, nullable=False)
+        ),
+        "snapshots": Table(
+            f"{prefix}snapshots",
+            md,
+            Column("gen", Integer, primary_key=True, autoincrement=False),
+            Column("data", LargeBinary, nullable=False),
+        ),
+    }
+    # Same names as the SQLite schema this replaced, so an existing data directory keeps its index.
+    Index(f"{prefix}passages_source", t["passages"].c.source)
+    Index(f"{prefix}passages_doc_id", t["passages"].c.doc_id)
+    return md, t
 
 
 class Manifest:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    """`Manifest(path)` for a local SQLite file; `Manifest.shared(url)` for the shared database."""
+
+    def __init__(self, path: Path | None = None, *, url: str = "", prefix: str = "") -> None:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        self.engine = _engine(url)
+        self.shared = self.engine.dialect.name != "sqlite" or bool(prefix)
+        self._md, self._t = _tables(prefix)
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        with self._begin() as conn:
+            if conn.dialect.name == "postgresql":  # two workers creating the tables at once
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY + 1})")
+            self._md.create_all(conn)
+            self.id = self._state(conn, "id") or self._init_id(conn)
+
+    @classmethod
+    def shared_db(cls, url: str) -> Manifest:
+        return cls(url=url, prefix="kb_")
 
     def close(self) -> None:
-        self._db.close()
+        self.engine.dispose()
+
+    # transactions ----------------------------------------------------------------------------
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self._lock, self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _reading(self, consistent: bool = False) -> Iterator[Connection]:
+        options: dict[str, Any] = {_READ: True}
+        if consistent and self.engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        with self.engine.connect() as conn, conn.execution_options(**options).begin():
+            yield conn
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held for a whole ingest: of several workers sharing the index, one writes at a time."""
+        if self.engine.dialect.name != "postgresql":
+            with self._lock:
+                yield
+            return
+        with self._lock, self.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({LOCK_KEY})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({LOCK_KEY})")
+                conn.commit()
+
+    def _state(self, conn: Connection, key: str) -> str | None:
+        st = self._t["state"]
+        return conn.scalar(select(st.c.v).where(st.c.k == key))
+
+    def _init_id(self, conn: Connection) -> str:
+        value = uuid.uuid4().hex[:12]
+        conn.execute(self._t["state"].insert().values(k="id", v=value))
+        return value
 
     # files -----------------------------------------------------------------------------------
     def file_hash(self, source: str) -> str | None:
-        row = self._db.execute("SELECT content_hash FROM files WHERE source=?", (source,)).fetchone()
-        return row[0] if row else None
+        f = self._t["files"]
+        with self._reading() as conn:
+            return conn.scalar(select(f.c.content_hash).where(f.c.source == source))
 
     def sources(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT source FROM files ORDER BY source")]
+        f = self._t["files"]
+        with self._reading() as conn:
+            return list(conn.scalars(select(f.c.source).order_by(f.c.source)))
 
     def owner_of(self, doc_id: str) -> str | None:
-        row = self._db.execute("SELECT source FROM passages WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone()
-        return row[0] if row else None
+        p = self._t["passages"]
+        with self._reading() as conn:
+            return conn.scalar(select(p.c.source).where(p.c.doc_id == doc_id).limit(1))
 
     def record_file(self, source: str, content_hash: str, passages: list[Passage], now: str) -> None:
         """Replace a file's passages and mark it ingested, in one transaction."""
-        doc_ids = sorted({p.doc_id for p in passages})
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM passages WHERE source=?", (source,))
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO passages VALUES (?,?,?,?,?)",
-                    [(p.passage_id, source, p.doc_id, p.seq, p.model_dump_json()) for p in passages],
+        p, f = self._t["passages"], self._t["files"]
+        doc_ids = sorted({x.doc_id for x in passages})
+        ids = [x.passage_id for x in passages]
+        with self._begin() as conn:
+            conn.execute(delete(p).where(p.c.source == source))
+            for i in range(0, len(ids), 500):  # the same id may still belong to another file's row
+                conn.execute(delete(p).where(p.c.passage_id.in_(ids[i : i + 500])))
+            if passages:
+                conn.execute(
+                    p.insert(),
+                    [
+                        {
+                            "passage_id": x.passage_id,
+                            "source": source,
+                            "doc_id": x.doc_id,
+                            "seq": x.seq,
+                            "body": x.model_dump_json(),
+                        }
+                        for x in passages
+                    ],
                 )
-                self._db.execute(
-                    "INSERT OR REPLACE INTO files VALUES (?,?,?,?)",
-                    (source, content_hash, json.dumps(doc_ids), now),
+            conn.execute(delete(f).where(f.c.source == source))
+            conn.execute(
+                f.insert().values(
+                    source=source, content_hash=content_hash, doc_ids=json.dumps(doc_ids), ingested_at=now
                 )
-                self._bump_generation()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            )
+            self._bump_generation(conn)
 
     def forget_file(self, source: str) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM passages WHERE source=?", (source,))
-            self._db.execute("DELETE FROM files WHERE source=?", (source,))
-            self._bump_generation()
-            self._db.execute("COMMIT")
+        p, f = self._t["passages"], self._t["files"]
+        with self._begin() as conn:
+            conn.execute(delete(p).where(p.c.source == source))
+            conn.execute(delete(f).where(f.c.source == source))
+            self._bump_generation(conn)
 
     def forget_doc(self, doc_id: str) -> list[str]:
         """Remove one document's passages; returns the ids removed."""
-        with self._lock:
-            ids = [
-                r[0] for r in self._db.execute("SELECT passage_id FROM passages WHERE doc_id=?", (doc_id,))
-            ]
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
-            self._bump_generation()
-            self._db.execute("COMMIT")
+        p = self._t["passages"]
+        with self._begin() as conn:
+            ids = list(conn.scalars(select(p.c.passage_id).where(p.c.doc_id == doc_id)))
+            conn.execute(delete(p).where(p.c.doc_id == doc_id))
+            self._bump_generation(conn)
             return ids
 
     # passages --------------------------------------------------------------------------------
     def passages(self) -> list[Passage]:
-        rows = self._db.execute("SELECT body FROM passages ORDER BY doc_id, seq")
-        return [Passage.model_validate_json(r[0]) for r in rows]
+        return self.passages_at()[1]
+
+    def passages_at(self) -> tuple[int, list[Passage]]:
+        """The generation and its passages, read in one consistent snapshot."""
+        p = self._t["passages"]
+        with self._reading(consistent=True) as conn:
+            gen = int(self._state(conn, "generation") or 0)
+            rows = conn.scalars(select(p.c.body).order_by(p.c.doc_id, p.c.seq))
+            return gen, [Passage.model_validate_json(r) for r in rows]
 
     def passage_ids_of(self, source: str) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT passage_id FROM passages WHERE source=?", (source,))]
+        p = self._t["passages"]
+        with self._reading() as conn:
+            return list(conn.scalars(select(p.c.passage_id).where(p.c.source == source)))
 
     def count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        with self._reading() as conn:
+            return int(conn.scalar(select(func.count()).select_from(self._t["passages"])) or 0)
 
     def generation(self) -> int:
-        row = self._db.execute("SELECT v FROM state WHERE k='generation'").fetchone()
-        return int(row[0]) if row else 0
+        with self._reading() as conn:
+            return int(self._state(conn, "generation") or 0)
 
-    def _bump_generation(self) -> None:
-        self._db.execute(
-            "INSERT INTO state VALUES ('generation', '1') "
-            "ON CONFLICT(k) DO UPDATE SET v = CAST(v AS INTEGER) + 1"
+    def _bump_generation(self, conn: Connection) -> None:
+        st = self._t["state"]
+        # Row lock on PostgreSQL: concurrent bumps serialise, none is lost.
+        done = conn.execute(
+            update(st).where(st.c.k == "generation").values(v=cast(cast(st.c.v, Integer) + 1, Text))
         )
+        if done.rowcount == 0:
+            conn.execute(st.insert().values(k="generation", v="1"))
+
+    # prepared snapshots ----------------------------------------------------------------------
+    def snapshot(self, gen: int) -> bytes | None:
+        s = self._t["snapshots"]
+        with self._reading() as conn:
+            return conn.scalar(select(s.c.data).where(s.c.gen == gen))
+
+    def save_snapshot(self, gen: int, data: bytes) -> None:
+        """Keep the newest snapshot only; a worker that loses the race to store it just moves on."""
+        s = self._t["snapshots"]
+        try:
+            with self._begin() as conn:
+                conn.execute(delete(s).where(s.c.gen < gen))
+                conn.execute(s.insert().values(gen=gen, data=data))
+        except IntegrityError:
+            pass
 
     # embedding cache -------------------------------------------------------------------------
     def cached_vectors(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        c = self._t["embed_cache"]
         keys = list(keys)
         out: dict[str, np.ndarray] = {}
-        for i in range(0, len(keys), 500):
-            part = keys[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for key, blob in self._db.execute(
-                f"SELECT key, vector FROM embed_cache WHERE key IN ({marks})", part
-            ):
-                out[key] = np.frombuffer(blob, dtype=np.float32)
+        with self._reading() as conn:
+            for i in range(0, len(keys), 500):
+                for key, blob in conn.execute(
+                    select(c.c.key, c.c.vector).where(c.c.key.in_(keys[i : i + 500]))
+                ):
+                    out[key] = np.frombuffer(blob, dtype=np.float32)
         return out
 
+    def all_vectors(self) -> dict[str, np.ndarray]:
+        """The whole embedding cache (to seed another index's cache with the same embedder)."""
+        c = self._t["embed_cache"]
+        with self._reading() as conn:
+            return {
+                k: np.frombuffer(b, dtype=np.float32) for k, b in conn.execute(select(c.c.key, c.c.vector))
+            }
+
     def cache_vectors(self, items: dict[str, np.ndarray]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany(
-                "INSERT OR REPLACE INTO embed_cache VALUES (?,?)",
-                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+        if not items:
+            return
+        c = self._t["embed_cache"]
+        with self._begin() as conn:
+            keys = list(items)
+            for i in range(0, len(keys), 500):
+                conn.execute(delete(c).where(c.c.key.in_(keys[i : i + 500])))
+            conn.execute(
+                c.insert(),
+                [{"key": k, "vector": np.asarray(v, dtype=np.float32).tobytes()} for k, v in items.items()],
             )
-            self._db.execute("COMMIT")
+
+
+def _engine(url: str) -> Engine:
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+    cur = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the lock up front (a deferred BEGIN that upgrades fails at once with SQLITE_BUSY).
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ) else "BEGIN IMMEDIATE")

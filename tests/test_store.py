@@ -105,11 +105,12 @@ def _in_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 
 def _head() -> str:
+    """The newest revision, read from the scripts (never spelled out: revisions get re-chained)."""
     from alembic.script import ScriptDirectory
 
     from assistant.store.store import MIGRATIONS
 
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
 
 
 def test_store_does_not_migrate_by_itself_and_migrate_is_idempotent(db_url: str) -> None:

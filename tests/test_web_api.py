@@ -196,16 +196,17 @@ def test_rate_limit_per_session_and_per_ip(tmp_path, kb_index, catalog):
     rt.close()
 
 
-def test_sliding_window_and_client_ip():
-    now = [0.0]
-    w = SlidingWindow(2, 60, clock=lambda: now[0])
+def test_sliding_window_and_client_ip(store):
+    now = [1_000_000.0]
+    w = SlidingWindow(store, "t", 2, 60, clock=lambda: now[0])
     assert w.hit("a") is None and w.hit("a") is None
     assert w.hit("a") == 60
-    now[0] = 30
+    now[0] += 30
     assert w.hit("a") == 30 and w.hit("b") is None
-    now[0] = 60.5
+    assert SlidingWindow(store, "other", 2, 60, clock=lambda: now[0]).hit("a") is None  # buckets apart
+    now[0] += 30.5
     assert w.hit("a") is None
-    assert SlidingWindow(0, 60).hit("x") is None  # 0 disables
+    assert SlidingWindow(store, "t", 0, 60).hit("x") is None  # 0 disables
     assert client_ip(("10.0.0.1", 1), "1.2.3.4, 5.6.7.8", trust_forwarded=False) == "10.0.0.1"
     assert client_ip(("10.0.0.1", 1), "1.2.3.4, 5.6.7.8", trust_forwarded=True) == "5.6.7.8"
     assert client_ip(None, None, trust_forwarded=True) == "unknown"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
+from connectors.web.auth import start_session
 from tests.web_support import make_staff
 
 pytest_plugins = ["tests.web_fixtures"]
@@ -49,7 +50,7 @@ def test_staff_endpoints_never_5xx_logged_in_or_not(web_app, web_runtime):
     )
     assert _no_server_errors(schema) == 10
     staff = make_staff(web_runtime.store, "fuzz", admin=True)
-    raw, tok = web_app.state.signer.issue(staff.id)
+    raw, tok = start_session(web_app.state.signer, web_runtime.store, staff.id)
     headers = {"X-CSRF-Token": web_app.state.signer.csrf(tok)}
     logged_in = schema.exclude(path="/api/staff/logout")
     assert _no_server_errors(logged_in, headers=headers, cookies={"rc_staff": raw}) == 9

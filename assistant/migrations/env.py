@@ -12,10 +12,16 @@ from assistant.store.models import Base
 MIGRATION_LOCK = 0x52435354  # "RCST"
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    # kb_* tables belong to knowledge's index manifest (scale-out mode), which creates its own.
+    return not (type_ == "table" and name is not None and name.startswith("kb_"))
+
+
 def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
+        include_object=_ours,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite needs table rebuilds for ALTER
         compare_type=True,
     )

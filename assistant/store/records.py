@@ -157,3 +157,19 @@ class CuratedInfo:
     staff_id: int | None
     handoff_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """An upload being ingested (status: queued, running, done, failed)."""
+
+    id: str
+    filename: str
+    status: str
+    files: int
+    passages: int
+    done_passages: int
+    error: str | None
+    doc_ids: list[Any]
+    created_at: datetime
+    updated_at: datetime

@@ -28,6 +28,7 @@ from .engine import READ_ONLY, make_engine
 from .models import MessageRow, ProcessedUpdate, SessionRow, utcnow
 from .records import CHANNELS, MessageInfo, NotFound, SessionInfo, StoreError
 from .rows import check_choice, insert_message, jsonable, record, rowcount, session_row
+from .shared import SharedState
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Alembic's `context` is a module-level global: two threads migrating at once would trample it.
@@ -35,8 +36,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATE_LOCK = threading.Lock()
 
 
-class Store(StaffConsole):
-    """The one persistence API. Handoff, staff and curated-answer methods live in `console.py`."""
+class Store(StaffConsole, SharedState):
+    """The one persistence API. Handoff, staff and curated-answer methods live in `console.py`; what
+    several web workers share (staff sessions, upload jobs, rate limits, leases) in `shared.py`."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -192,7 +194,9 @@ class Store(StaffConsole):
                 .where(ProcessedUpdate.processed_at < cutoff)
                 .execution_options(synchronize_session=False)
             )
-            return rowcount(result)
+            purged = rowcount(result)
+        self.purge_shared()
+        return purged
 
     # -- messages and deliveries ------------------------------------------------------------------
 

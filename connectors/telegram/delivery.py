@@ -4,6 +4,9 @@ The store marks a staff message to a Telegram session `delivery='pending'`; a ba
 for them and sends each one. Flood control (`RetryAfter`) is waited out, never shortened; a chat that
 cannot be reached (bot blocked, chat not found) marks the message failed at once so the console
 flags it; other errors are retried with backoff until the store gives up and marks it failed.
+
+However many processes run a sender, one sends at a time: each round first takes or renews a lease in
+the database (`LEASE`), and a sender that finds it held by another live process skips the round.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import logging
+import os
+import secrets
+import socket
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -34,6 +40,10 @@ FLOOD_WAITS = 3  # RetryAfter waits per send before the attempt counts as failed
 MARGIN = 0.05  # added to retry_after: wake after the deadline, never on it
 MAX_BACKOFF = 300.0
 STAFF_PREFIX = "服务中心工作人员回复："
+LEASE = "telegram-delivery"
+LEASE_ROUNDS = 5  # the lease outlives this many rounds, so a sender that died is replaced soon
+# The lease belongs to the process (one sender per process), so one-off runs in it may send too.
+HOLDER = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -68,6 +78,7 @@ class Deliverer:
         self.bot = bot
         self.interval = interval
         self._not_before: dict[int, float] = {}  # message id -> monotonic time of its next try
+        self.holder = HOLDER
 
     async def run_forever(self) -> None:
         while True:
@@ -81,6 +92,9 @@ class Deliverer:
 
     async def run_once(self) -> int:
         """One pass over the pending messages, oldest first; how many were delivered."""
+        seconds = max(10.0, LEASE_ROUNDS * self.interval)
+        if not await asyncio.to_thread(self.store.take_lease, LEASE, self.holder, seconds):
+            return 0  # another process is the sender
         pending = await asyncio.to_thread(self.store.pending_deliveries, "telegram")
         delivered, held = 0, set()
         for msg, sess in pending:

@@ -19,7 +19,7 @@ from assistant.settings import Settings
 from . import errors, routes_admin, routes_chat, routes_staff
 from .auth import TokenSigner
 from .jobs import Uploads
-from .security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware
+from .security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("rongchuang.web")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -53,7 +53,7 @@ def _mask_access_log() -> None:
 
 def _attach(app: FastAPI, rt: Runtime) -> None:
     app.state.runtime = rt
-    app.state.uploads = Uploads(rt.index, rt.settings.data_dir / "uploads")
+    app.state.uploads = Uploads(rt.index, rt.settings.data_dir / "uploads", rt.store)
 
 
 @asynccontextmanager
@@ -103,7 +103,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.runtime = None
     app.state.signer = TokenSigner(settings.secret_key)
-    app.state.limits = RateLimits(settings.rate_limit_per_minute)
     if runtime is not None:
         _attach(app, runtime)
     errors.install(app)

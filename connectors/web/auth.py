@@ -1,11 +1,11 @@
 """Staff passwords (argon2 via pwdlib) and signed session tokens.
 
 A staff session is a stateless token in an HttpOnly cookie: "staff_id.expires.nonce.signature",
-signed with HMAC-SHA256 under settings.secret_key, so several web workers accept each other's
-logins without shared state. The CSRF token is an HMAC of the nonce: the page gets it from the login
-response (or /api/staff/me) and sends it as X-CSRF-Token; another site can neither read it nor
-derive it. Logout revokes the nonce in this process's memory until the token expires (with several
-workers the cookie is still cleared, but another worker would accept a stolen copy until expiry).
+signed with HMAC-SHA256 under settings.secret_key. The nonce is also a row in the database
+(`staff_sessions`): a token counts only while its row exists, so logout on any worker ends the
+session on every worker, stolen copies included. The CSRF token is an HMAC of the nonce: the page
+gets it from the login response (or /api/staff/me) and sends it as X-CSRF-Token; another site can
+neither read it nor derive it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 
 from pwdlib import PasswordHash
+
+from assistant.store import Store
 
 COOKIE = "rc_staff"
 SESSION_SECONDS = 12 * 3600
@@ -65,8 +67,6 @@ class TokenSigner:
     def __init__(self, secret: str, ttl: int = SESSION_SECONDS) -> None:
         self._key = hashlib.sha256(b"rongchuang-staff\0" + secret.encode()).digest()
         self.ttl = ttl
-        self._revoked: dict[str, int] = {}
-        self._lock = threading.Lock()
 
     def _mac(self, purpose: str, payload: str) -> str:
         return _b64(hmac.new(self._key, f"{purpose}\0{payload}".encode(), hashlib.sha256).digest())
@@ -85,9 +85,6 @@ class TokenSigner:
         sid, exp, nonce = payload.split(".")
         if not (sid.isdigit() and exp.isdigit()) or int(exp) < time.time():
             return None
-        with self._lock:
-            if nonce in self._revoked:
-                return None
         return StaffToken(int(sid), int(exp), nonce)
 
     def csrf(self, tok: StaffToken) -> str:
@@ -96,8 +93,16 @@ class TokenSigner:
     def csrf_ok(self, tok: StaffToken, sent: str | None) -> bool:
         return sent is not None and bool(sent) and hmac.compare_digest(sent, self.csrf(tok))
 
-    def revoke(self, tok: StaffToken) -> None:
-        now = time.time()
-        with self._lock:
-            self._revoked = {n: e for n, e in self._revoked.items() if e > now}
-            self._revoked[tok.nonce] = tok.expires
+
+def start_session(signer: TokenSigner, store: Store, staff_id: int) -> tuple[str, StaffToken]:
+    """A signed token whose session every worker accepts until logout or expiry."""
+    raw, tok = signer.issue(staff_id)
+    store.open_staff_session(tok.nonce, staff_id, datetime.fromtimestamp(tok.expires, UTC))
+    return raw, tok
+
+
+def session_valid(signer: TokenSigner, store: Store, raw: str | None) -> StaffToken | None:
+    tok = signer.verify(raw)
+    if tok is None or not store.staff_session_active(tok.nonce, tok.staff_id):
+        return None
+    return tok

@@ -12,7 +12,7 @@ from assistant.runtime import Runtime
 from assistant.settings import Settings
 from assistant.store import StaffInfo, Store
 
-from .auth import COOKIE, StaffToken, TokenSigner
+from .auth import COOKIE, StaffToken, TokenSigner, session_valid
 from .security import RateLimits, client_ip, too_many
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -41,8 +41,8 @@ def get_signer(request: Request) -> TokenSigner:
     return request.app.state.signer
 
 
-def get_limits(request: Request) -> RateLimits:
-    return request.app.state.limits
+def get_limits(rt: RuntimeDep) -> RateLimits:
+    return RateLimits(rt.settings.rate_limit_per_minute, rt.store)
 
 
 async def get_answer_slots(request: Request) -> anyio.CapacityLimiter:
@@ -96,8 +96,8 @@ def chat_guard(limits: LimitsDep, ip: ClientIpDep) -> ChatGuard:
 ChatGuardDep = Annotated[ChatGuard, Depends(chat_guard)]
 
 
-def current_token(request: Request, signer: SignerDep) -> StaffToken:
-    tok = signer.verify(request.cookies.get(COOKIE))
+def current_token(request: Request, signer: SignerDep, store: StoreDep) -> StaffToken:
+    tok = session_valid(signer, store, request.cookies.get(COOKIE))
     if tok is None:
         raise HTTPException(401, "请先登录工作人员账号。")
     return tok

@@ -1,8 +1,8 @@
 """Knowledge uploads: check the file at once (a bad one gets the loader's error and is deleted), then
-ingest it in a background thread of this process, with progress the admin page polls.
+ingest it in a background thread of the worker that received it, with progress the admin page polls.
 
-One worker thread: uploads are ingested one after another, and always in the process that owns the
-Chroma directory (Chroma is not safe across processes on one path).
+Jobs and their progress are rows in the database, so any worker can report them. One ingest thread
+per worker; across workers the index's own lock lets one ingest write at a time.
 """
 
 from __future__ import annotations
@@ -11,42 +11,30 @@ import logging
 import re
 import secrets
 import shutil
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
+from assistant.store import JobInfo, Store
 from knowledge.errors import IngestError, UploadTooLarge
 from knowledge.index import KnowledgeIndex, Progress
 from knowledge.pipeline import file_passages
 
 log = logging.getLogger("rongchuang.web")
-KEEP_JOBS = 200
 COPY_CHUNK = 1024 * 1024
 
 
-@dataclass
-class Job:
-    id: str
-    filename: str
-    status: Literal["queued", "running", "done", "failed"] = "queued"
-    files: int = 0
-    passages: int = 0
-    done_passages: int = 0
-    error: str | None = None
-    doc_ids: list[str] = field(default_factory=list)
-
-
 class JobProgress(Progress):
-    def __init__(self, job: Job) -> None:
-        self.job = job
+    def __init__(self, store: Store, job_id: str) -> None:
+        self.store = store
+        self.job_id = job_id
 
     def start(self, files: int, passages: int) -> None:
-        self.job.files, self.job.passages = files, passages
+        self.store.update_job(self.job_id, files=files, passages=passages)
 
     def passages_done(self, n: int) -> None:
-        self.job.done_passages += n
+        if n:
+            self.store.add_job_progress(self.job_id, n)
 
 
 def safe_name(filename: str | None) -> str:
@@ -60,14 +48,13 @@ def safe_name(filename: str | None) -> str:
 
 
 class Uploads:
-    def __init__(self, index: KnowledgeIndex, root: Path) -> None:
+    def __init__(self, index: KnowledgeIndex, root: Path, store: Store) -> None:
         self.index = index
         self.root = Path(root)
+        self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
 
-    def accept(self, stream: BinaryIO, filename: str | None, max_bytes: int) -> Job:
+    def accept(self, stream: BinaryIO, filename: str | None, max_bytes: int) -> JobInfo:
         """Save, check and queue one upload. Raises IngestError (bad file) or UploadTooLarge."""
         name = safe_name(filename)
         incoming = self.root / ".incoming" / secrets.token_hex(8)
@@ -82,35 +69,33 @@ class Uploads:
             shutil.rmtree(incoming, ignore_errors=True)
         return self._submit(final, name)
 
-    def _submit(self, path: Path, name: str) -> Job:
-        job = Job(id="j_" + secrets.token_hex(6), filename=name)
-        with self._lock:
-            self._jobs[job.id] = job
-            for old in list(self._jobs)[:-KEEP_JOBS]:
-                del self._jobs[old]
-        self._pool.submit(self._run, job, path)
+    def _submit(self, path: Path, name: str) -> JobInfo:
+        job = self.store.create_job("j_" + secrets.token_hex(6), name)
+        self._pool.submit(self._run, job.id, name, path)
         return job
 
-    def _run(self, job: Job, path: Path) -> None:
-        job.status = "running"
+    def _run(self, job_id: str, name: str, path: Path) -> None:
         try:
-            report = self.index.ingest([path], prune=False, progress=JobProgress(job))
+            self.store.update_job(job_id, status="running")
+            report = self.index.ingest([path], prune=False, progress=JobProgress(self.store, job_id))
+            if report.skipped:
+                error = report.skipped[0][1].replace(str(path.resolve()), name)
+                self.store.update_job(job_id, status="failed", error=error)
+                if not self._indexed(path):
+                    path.unlink(missing_ok=True)
+                return
+            docs = sorted(d.meta.doc_id for d in self.index.documents() if self._owns(d.meta.source, path))
+            job = self.store.get_job(job_id)
+            done = max(job.done_passages, job.passages) if job else report.passages
+            self.store.update_job(job_id, status="done", doc_ids=docs, done_passages=done)
+            log.info("uploaded %s ingested: %d passages", name, report.passages)
         except Exception as exc:  # anything else: report it on the job, never kill the worker
-            log.exception("ingest of %s failed", job.filename)
-            job.status, job.error = (
-                "failed",
-                f"{job.filename}：导入失败（{type(exc).__name__}），请检查文件后重试。",
-            )
-            return
-        if report.skipped:
-            job.status, job.error = "failed", report.skipped[0][1].replace(str(path.resolve()), job.filename)
-            if not self._indexed(path):
-                path.unlink(missing_ok=True)
-            return
-        job.doc_ids = sorted(d.meta.doc_id for d in self.index.documents() if self._owns(d.meta.source, path))
-        job.done_passages = max(job.done_passages, job.passages)
-        job.status = "done"
-        log.info("uploaded %s ingested: %d passages", job.filename, report.passages)
+            log.exception("ingest of %s failed", name)
+            error = f"{name}：导入失败（{type(exc).__name__}），请检查文件后重试。"
+            try:
+                self.store.update_job(job_id, status="failed", error=error)
+            except Exception:
+                log.exception("could not record the failure of job %s", job_id)
 
     def _indexed(self, path: Path) -> bool:
         return any(self._owns(d.meta.source, path) for d in self.index.documents())
@@ -119,8 +104,8 @@ class Uploads:
     def _owns(source: str, path: Path) -> bool:
         return bool(source) and Path(source).resolve() == path.resolve()
 
-    def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
+    def get(self, job_id: str) -> JobInfo | None:
+        return self.store.get_job(job_id)
 
     def is_upload(self, source: str) -> bool:
         return bool(source) and Path(source).resolve().parent == self.root.resolve()

@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi import Path as PathParam
 
+from assistant.store import JobInfo
 from knowledge.errors import IngestError, UploadTooLarge
 from knowledge.index import DocInfo
 
 from .deps import AdminDep, RuntimeDep, SettingsDep
-from .jobs import Job, Uploads
+from .jobs import Uploads
 from .schemas import DocumentOut, ErrorOut, JobOut, Responses
 
 router = APIRouter(prefix="/api/admin", tags=["知识库管理"])
@@ -64,7 +65,7 @@ def upload(
 def job(request: Request, job_id: Annotated[str, PathParam(max_length=40)], _admin: AdminDep) -> JobOut:
     found = _uploads(request).get(job_id)
     if found is None:
-        raise HTTPException(404, "没有这个导入任务（服务重启后任务记录会清空）。")
+        raise HTTPException(404, "没有这个导入任务（任务记录保留 30 天），请重新上传。")
     return _job_out(found)
 
 
@@ -99,7 +100,7 @@ def remove(
     return Response(status_code=204)
 
 
-def _job_out(j: Job) -> JobOut:
+def _job_out(j: JobInfo) -> JobOut:
     return JobOut(
         id=j.id,
         filename=j.filename,

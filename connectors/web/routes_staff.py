@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 
 from assistant.store import HandoffInfo, SessionInfo, Store
 
-from .auth import COOKIE, verify_password
+from .auth import COOKIE, start_session, verify_password
 from .corrections import record_correction
 from .deps import ClientIpDep, CsrfDep, LimitsDep, SettingsDep, SignerDep, StaffDep, StoreDep, TokenDep
 from .schemas import (
@@ -68,7 +68,7 @@ def login(
         limits.login_ip.record(ip)
         limits.login_user.record(user_key)
         raise HTTPException(401, "用户名或密码不正确。")
-    raw, tok = signer.issue(staff.id)
+    raw, tok = start_session(signer, store, staff.id)
     response.set_cookie(
         COOKIE,
         raw,
@@ -82,8 +82,9 @@ def login(
 
 
 @auth.post("/logout", status_code=204, summary="退出登录", responses=AUTH_ERRORS)
-def logout(_staff: CsrfDep, tok: TokenDep, signer: SignerDep) -> Response:
-    signer.revoke(tok)
+def logout(_staff: CsrfDep, tok: TokenDep, store: StoreDep) -> Response:
+    """结束这次登录：所有服务进程上立即失效。"""
+    store.end_staff_session(tok.nonce)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -7,14 +7,13 @@ arrive, before FastAPI parses anything, and neither may buffer a response.
 from __future__ import annotations
 
 import json
-import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.store import Store
 
 UPLOAD_PREFIX = "/api/admin/"
 CSP = (
@@ -129,53 +128,34 @@ class SecurityHeadersMiddleware:
 
 
 class SlidingWindow:
-    """At most `limit` hits per key in any `window` seconds (in memory, one process)."""
+    """At most `limit` hits per key in any `window` seconds, counted in the database, so every worker
+    sees the same count. `clock` is wall time (shared by the workers), injectable for tests."""
 
-    MAX_KEYS = 50_000  # beyond this, idle keys are dropped so memory stays bounded
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bucket: str,
+        limit: int,
+        window: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.bucket = bucket
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def retry_after(self, key: str) -> int | None:
         """Seconds until `key` may try again, or None when it is under the limit."""
-        if self.limit <= 0:
-            return None
-        with self._lock:
-            hits = self._trimmed(key)
-            if len(hits) < self.limit:
-                return None
-            return max(1, math.ceil(hits[0] + self.window - self.clock()))
+        return self.store.rate_retry_after(self.bucket, key, self.limit, self.window, self.clock())
 
     def record(self, key: str) -> None:
-        if self.limit <= 0:
-            return
-        with self._lock:
-            if len(self._hits) >= self.MAX_KEYS:
-                self._sweep()
-            self._trimmed(key).append(self.clock())
+        if self.limit > 0:
+            self.store.rate_record(self.bucket, key, self.window, self.clock())
 
     def hit(self, key: str) -> int | None:
-        """Record a hit unless over the limit; the wait in seconds when over it."""
-        wait = self.retry_after(key)
-        if wait is None:
-            self.record(key)
-        return wait
-
-    def _trimmed(self, key: str) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        cutoff = self.clock() - self.window
-        while hits and hits[0] <= cutoff:
-            hits.popleft()
-        return hits
-
-    def _sweep(self) -> None:
-        cutoff = self.clock() - self.window
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= cutoff]:
-            del self._hits[key]
+        """Record a hit unless over the limit (one atomic step); the wait in seconds when over it."""
+        return self.store.rate_hit(self.bucket, key, self.limit, self.window, self.clock())
 
 
 class RateLimits:
@@ -186,11 +166,11 @@ class RateLimits:
     LOGIN_FAILURES = 5
     LOGIN_WINDOW = 15 * 60
 
-    def __init__(self, per_minute: int) -> None:
-        self.session = SlidingWindow(per_minute, 60)
-        self.ip = SlidingWindow(per_minute * self.IP_FACTOR, 60)
-        self.login_ip = SlidingWindow(self.LOGIN_FAILURES, self.LOGIN_WINDOW)
-        self.login_user = SlidingWindow(self.LOGIN_FAILURES, self.LOGIN_WINDOW)
+    def __init__(self, per_minute: int, store: Store) -> None:
+        self.session = SlidingWindow(store, "chat_session", per_minute, 60)
+        self.ip = SlidingWindow(store, "chat_ip", per_minute * self.IP_FACTOR, 60)
+        self.login_ip = SlidingWindow(store, "login_ip", self.LOGIN_FAILURES, self.LOGIN_WINDOW)
+        self.login_user = SlidingWindow(store, "login_user", self.LOGIN_FAILURES, self.LOGIN_WINDOW)
 
 
 def too_many(wait: int, what: str = "消息发得太快了") -> HTTPException:

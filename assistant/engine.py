@@ -27,6 +27,7 @@ from .compose import (
     body_sentences,
     retrieval_confidence,
 )
+from .curated import CuratedAnswers
 from .eligibility import walk
 from .guard import is_injection
 from .handoff import PHRASE, PRIORITY, Signals, center_dict, decide, suggest_center
@@ -180,6 +181,12 @@ class Assistant:
         self.settings = settings or Settings()
         self.extractive = ExtractiveComposer()
         self.composer = composer or self.extractive
+        self.curated = CuratedAnswers(
+            store,
+            index.embedder,
+            data_dir=self.settings.data_dir,
+            per_hour=self.settings.corrections_per_hour,
+        )
         self._learn_names()
 
     def _learn_names(self) -> None:
@@ -405,9 +412,7 @@ class Assistant:
         return [h for s in wanted if (h := self._section(guide.id, s))]
 
     def _curated(self, t: Turn) -> Reply | None:
-        from .curated import find_curated
-
-        found = find_curated(self.store, t.text)
+        found = self.curated.find(t.text)  # approved answers only
         if not found:
             return None
         ph = phrases(t.lang)
@@ -416,7 +421,7 @@ class Assistant:
             doc_id=f"curated-{found.id}",
             title="服务中心答复",
             doc_number=None,
-            section=f"{found.center_name} {found.created_at:%Y-%m-%d}",
+            section=f"{found.center_name or '服务中心'} {(found.reviewed_at or found.created_at):%Y-%m-%d}",
             kind="curated",
             sample=False,
             text=found.answer,

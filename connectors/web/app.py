@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 
-from . import errors, routes_admin, routes_chat, routes_staff
+from . import errors, routes_admin, routes_chat, routes_review, routes_staff
 from .auth import TokenSigner
 from .jobs import Uploads
 from .security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware
@@ -32,6 +32,7 @@ TAGS = [
     {"name": "工作人员登录", "description": "HttpOnly 会话 Cookie + X-CSRF-Token。"},
     {"name": "转人工工单", "description": "服务中心工作人员处理转人工的队列。"},
     {"name": "知识库管理", "description": "仅管理员：上传、查看、删除知识库文件。"},
+    {"name": "答复审核和账号", "description": "仅管理员：审核工作人员写的答复，查看和停用账号。"},
     {"name": "运维", "description": "健康检查。"},
 ]
 
@@ -108,7 +109,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     upload_limit = settings.upload_max_mb * 1024 * 1024 + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=JSON_LIMIT, upload_bytes=upload_limit)
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (routes_chat.router, routes_staff.auth, routes_staff.router, routes_admin.router):
+    routers = (
+        routes_chat.router,
+        routes_staff.auth,
+        routes_staff.router,
+        routes_admin.router,
+        routes_review.router,
+    )
+    for router in routers:
         app.include_router(router)
     _pages(app)
     _mask_access_log()

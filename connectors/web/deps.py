@@ -7,6 +7,7 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, Header, HTTPException, Request
 
+from assistant.curated import CuratedAnswers
 from assistant.engine import Assistant
 from assistant.runtime import Runtime
 from assistant.settings import Settings
@@ -27,6 +28,10 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def get_assistant(rt: RuntimeDep) -> Assistant:
     return rt.assistant
+
+
+def get_curated(rt: RuntimeDep) -> CuratedAnswers:
+    return rt.assistant.curated
 
 
 def get_store(rt: RuntimeDep) -> Store:
@@ -62,6 +67,7 @@ async def get_answer_slots(request: Request) -> anyio.CapacityLimiter:
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 AnswerSlotsDep = Annotated[anyio.CapacityLimiter, Depends(get_answer_slots)]
 StoreDep = Annotated[Store, Depends(get_store)]
+CuratedDep = Annotated[CuratedAnswers, Depends(get_curated)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SignerDep = Annotated[TokenSigner, Depends(get_signer)]
 LimitsDep = Annotated[RateLimits, Depends(get_limits)]
@@ -110,6 +116,11 @@ def current_staff(tok: TokenDep, store: StoreDep) -> StaffInfo:
     staff = store.get_staff(tok.staff_id)
     if staff is None:
         raise HTTPException(401, "账号已不存在，请重新登录。")
+    if staff.disabled:
+        raise HTTPException(401, "账号已停用，请联系管理员。")
+    changed = staff.credentials_changed_at
+    if changed is not None and tok.issued_at + 1 <= changed.timestamp():  # whole seconds in the token
+        raise HTTPException(401, "密码或账号状态已变更，请重新登录。")
     return staff
 
 
@@ -136,7 +147,7 @@ CsrfDep = Annotated[StaffInfo, Depends(csrf_staff)]
 
 def admin_staff(staff: CsrfDep) -> StaffInfo:
     if not staff.is_admin:
-        raise HTTPException(403, "只有管理员可以管理知识库。")
+        raise HTTPException(403, "只有管理员可以做这件事（管理知识库、审核答复、管理账号）。")
     return staff
 
 

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from assistant.engine import MessageError
 from assistant.store import ClaimConflict, Duplicate, Forbidden, NotFound, StoreError
+from assistant.store.records import TooMany
 from knowledge.errors import RongchuangError
 
 log = logging.getLogger("rongchuang.web")
@@ -29,6 +30,7 @@ STORE_STATUS: list[tuple[type[StoreError], int]] = [
     (ClaimConflict, 409),
     (Forbidden, 403),
     (Duplicate, 409),
+    (TooMany, 429),
     (StoreError, 400),
 ]
 
@@ -87,7 +89,8 @@ async def message_error(_request: Request, exc: MessageError) -> JSONResponse:
 
 async def store_error(_request: Request, exc: StoreError) -> JSONResponse:
     status = next(code for cls, code in STORE_STATUS if isinstance(exc, cls))
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
 
 async def domain_error(_request: Request, exc: RongchuangError) -> JSONResponse:

@@ -1,30 +1,34 @@
-"""Knowledge uploads: check the file at once (a bad one gets the loader's error and is deleted), then
-ingest it in a background thread of this process, with progress the admin page polls.
+"""Knowledge uploads: save the file and answer at once; a background thread of this process parses
+it (in a child process with size, depth and time limits), ingests it and reports progress or the
+refusal on the job the admin page polls. A refused file is deleted and nothing indexed is touched.
 
 One worker thread: uploads are ingested one after another, and always in the process that owns the
-Chroma directory (Chroma is not safe across processes on one path).
+Chroma directory (Chroma is not safe across processes on one path). On shutdown the running parser
+is killed and the thread is not waited for long: an interrupted ingest resumes on the next run.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import secrets
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from knowledge import child
 from knowledge.chunk import chunk
 from knowledge.errors import IngestError
 from knowledge.index import KnowledgeIndex, Progress
-from knowledge.sources import load_file
+from knowledge.sources import SUPPORTED_SUFFIXES, load_file
 
 log = logging.getLogger("rongchuang.web")
 KEEP_JOBS = 200
 COPY_CHUNK = 1024 * 1024
+STOP_WAIT_S = 5.0  # at shutdown, how long to wait for an ingest between two batches
 
 
 @dataclass
@@ -68,33 +72,70 @@ class Uploads:
     def __init__(self, index: KnowledgeIndex, root: Path) -> None:
         self.index = index
         self.root = Path(root)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+        self._queue: queue.Queue[tuple[Job, Path] | None] = queue.Queue()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        # A daemon thread, not a pool: interpreter exit must not wait for a long ingest.
+        self._thread = threading.Thread(target=self._work, name="ingest", daemon=True)
+        self._thread.start()
 
     def accept(self, stream: BinaryIO, filename: str | None, max_bytes: int) -> Job:
-        """Save, check and queue one upload. Raises IngestError (bad file) or UploadTooLarge."""
+        """Save one upload and queue it. Raises IngestError (wrong type, empty) or UploadTooLarge;
+        everything that needs parsing is checked by the job."""
         name = safe_name(filename)
         incoming = self.root / ".incoming" / secrets.token_hex(8)
         incoming.mkdir(parents=True)
+        staged = incoming / name
         try:
-            staged = incoming / name
             _copy_limited(stream, staged, max_bytes)
-            check(staged, name)
-            final = self.root / name
-            staged.replace(final)  # only now may it replace an earlier upload of the same name
-        finally:
+            quick_check(staged, name)
+        except BaseException:
             shutil.rmtree(incoming, ignore_errors=True)
-        return self._submit(final, name)
+            raise
+        return self._submit(staged, name)
 
-    def _submit(self, path: Path, name: str) -> Job:
+    def _submit(self, staged: Path, name: str) -> Job:
         job = Job(id="j_" + secrets.token_hex(6), filename=name)
         with self._lock:
             self._jobs[job.id] = job
             for old in list(self._jobs)[:-KEEP_JOBS]:
                 del self._jobs[old]
-        self._pool.submit(self._run, job, path)
+        self._queue.put((job, staged))
         return job
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            job, staged = item
+            try:
+                if self._stopping.is_set():
+                    job.status, job.error = (
+                        "failed",
+                        f"{job.filename}：服务正在停止，没有导入。请稍后重新上传。",
+                    )
+                    continue
+                path = self._checked(job, staged)
+                if path is not None:
+                    self._run(job, path)
+            finally:
+                shutil.rmtree(staged.parent, ignore_errors=True)
+
+    def _checked(self, job: Job, staged: Path) -> Path | None:
+        """Parse now (child process, limits); a refused file is deleted and reported on the job."""
+        job.status = "running"
+        try:
+            check(staged, job.filename)
+        except IngestError as exc:
+            job.status = "failed"
+            job.error = (
+                f"{job.filename}：服务正在停止，没有导入。请稍后重新上传。"
+                if self._stopping.is_set()
+                else str(exc)
+            )
+            return None
+        final = self.root / job.filename
+        staged.replace(final)  # only now may it replace an earlier upload of the same name
+        return final
 
     def _run(self, job: Job, path: Path) -> None:
         job.status = "running"
@@ -131,7 +172,11 @@ class Uploads:
         return bool(source) and Path(source).resolve().parent == self.root.resolve()
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop at once: kill the running parser, refuse queued jobs, wait briefly for the thread."""
+        self._stopping.set()
+        child.stop_all()
+        self._queue.put(None)
+        self._thread.join(timeout=STOP_WAIT_S)
 
 
 def _copy_limited(stream: BinaryIO, dest: Path, max_bytes: int) -> None:
@@ -142,6 +187,17 @@ def _copy_limited(stream: BinaryIO, dest: Path, max_bytes: int) -> None:
             if total > max_bytes:
                 raise UploadTooLarge
             out.write(block)
+
+
+def quick_check(path: Path, name: str) -> None:
+    """What needs no parsing: a known type, not empty."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(
+            name, f"不支持的文件类型“{suffix or '无扩展名'}”", f"支持的类型：{'、'.join(SUPPORTED_SUFFIXES)}"
+        )
+    if path.stat().st_size == 0 or (path.stat().st_size <= 4096 and not path.read_bytes().strip()):
+        raise IngestError(name, "文件是空的", "请确认文件已完整保存或下载后再导入")
 
 
 def check(path: Path, name: str) -> None:

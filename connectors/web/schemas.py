@@ -246,8 +246,85 @@ class CorrectIn(BaseModel):
 
 
 class CorrectOut(BaseModel):
+    model_config = _example({"curated_id": 12, "status": "draft"})
     curated_id: int
-    case_id: str
+    status: Literal["draft"] = Field(description="草稿：管理员审核通过后才会回答创业者。")
+
+
+class CuratedOut(BaseModel):
+    model_config = _example(
+        {
+            "id": 12,
+            "question": "算力券怎么申请？",
+            "answer": "在成都市算力券申领平台线上申请。",
+            "status": "approved",
+            "center_name": "高新区创业服务中心",
+            "handoff_id": "h_I_RUiqVOz3BI",
+            "author_name": "王老师",
+            "created_at": "2026-05-12T09:30:00Z",
+            "reviewer_name": "李主任",
+            "reviewed_at": "2026-05-12T10:02:00Z",
+            "case_id": "curated-12",
+        }
+    )
+    id: int
+    question: str
+    answer: str
+    status: Literal["draft", "approved", "rejected", "disabled"]
+    center_name: str | None
+    handoff_id: str | None
+    author_name: str | None = Field(description="写这条答复的工作人员。")
+    created_at: datetime
+    reviewer_name: str | None = Field(description="审核（通过、驳回或停用）的管理员。")
+    reviewed_at: datetime | None
+    case_id: str | None = Field(None, description="审核通过时导出的评测用例 id。")
+
+
+class CuratedListOut(BaseModel):
+    items: list[CuratedOut]
+
+
+class CuratedEditIn(BaseModel):
+    model_config = _example({"question": "算力券怎么申请？", "answer": "在成都市算力券申领平台线上申请。"})
+    question: Question
+    answer: Text
+
+
+class CuratedReviewIn(BaseModel):
+    model_config = _example({"status": "approved"})
+    status: Literal["approved", "rejected", "disabled", "draft"] = Field(
+        description="approved 通过（创业者可见）；rejected 驳回；disabled 停用；draft 退回草稿。"
+    )
+
+
+class StaffAdminOut(StaffOut):
+    model_config = _example(
+        {
+            "id": 3,
+            "username": "wang",
+            "display_name": "王老师",
+            "is_admin": False,
+            "disabled": False,
+            "centers": ["center-tech-service"],
+            "own_centers_only": True,
+            "created_at": "2026-05-01T08:00:00Z",
+        }
+    )
+    disabled: bool
+    centers: list[str]
+    own_centers_only: bool = Field(description="只看自己服务中心的工单。")
+    created_at: datetime
+
+
+class StaffListOut(BaseModel):
+    items: list[StaffAdminOut]
+
+
+class StaffPatchIn(BaseModel):
+    model_config = _example({"disabled": True})
+    disabled: bool | None = None
+    centers: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(None, max_length=50)
+    own_centers_only: bool | None = None
 
 
 # -- knowledge admin --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant import logsafe
 from assistant.settings import Settings
 from connectors.cli_staff import curated_app, staff_app
 from knowledge.errors import RongchuangError
@@ -310,6 +311,7 @@ def telegram(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "alembic", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logsafe.install()
     if set_webhook:
         from connectors.telegram.webhook import SECRET_FORMAT
         from connectors.telegram.webhook import set_webhook as set_hook
@@ -350,6 +352,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "alembic", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logsafe.install()
     err.print(f"蓉创助手：http://{host}:{port}/ （工作台 /staff）")
     # proxy_headers off: the app itself reads X-Forwarded-For, and only when RONGCHUANG_TRUST_FORWARDED.
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, server_header=False)

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from assistant import logsafe
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 
@@ -50,6 +51,8 @@ def _mask_access_log() -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, MaskSessionIds) for f in access.filters):
         access.addFilter(MaskSessionIds())
+    # Every handler (ours and uvicorn's, set up by now): control characters escaped, PII masked.
+    logsafe.install("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def _attach(app: FastAPI, rt: Runtime) -> None:
@@ -60,6 +63,7 @@ def _attach(app: FastAPI, rt: Runtime) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owned = getattr(app.state, "runtime", None) is None
+    _mask_access_log()
     if owned:
         log.info("正在启动蓉创助手（首次启动会先建立知识库索引）…")
         _attach(app, await anyio.to_thread.run_sync(Runtime.start, app.state.settings))
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         _attach(app, runtime)
     errors.install(app)
+    errors.document(app)
     upload_limit = settings.upload_max_mb * 1024 * 1024 + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=JSON_LIMIT, upload_bytes=upload_limit)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -21,6 +21,7 @@ from .deps import (
     TokenDep,
 )
 from .schemas import (
+    ID_PATTERN,
     CorrectIn,
     CorrectOut,
     ErrorOut,
@@ -38,7 +39,7 @@ from .views import staff_names, staff_out, ticket_detail, ticket_out
 
 auth = APIRouter(prefix="/api/staff", tags=["工作人员登录"])
 router = APIRouter(prefix="/api/handoffs", tags=["转人工工单"])
-HandoffId = Annotated[str, Path(max_length=64, description="工单号，如 h_I_RUiqVOz3BI。")]
+HandoffId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN, description="工单号，如 h_I_RUiqVOz3BI。")]
 AUTH_ERRORS = {
     401: {"model": ErrorOut, "description": "未登录"},
     403: {"model": ErrorOut, "description": "CSRF 令牌不对或无权限"},
@@ -111,7 +112,7 @@ def queue(
     store: StoreDep,
     settings: SettingsDep,
     status: Annotated[Status, Query(description="active = 待认领和处理中；all = 全部")] = "open",
-    center: Annotated[str | None, Query(max_length=80, description="服务中心 id")] = None,
+    center: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN, description="服务中心 id")] = None,
     reason: Annotated[Reason | None, Query(description="转人工原因")] = None,
     older_than: Annotated[int | None, Query(ge=0, le=525600, description="只看等了超过这么多分钟的")] = None,
 ) -> QueueOut:

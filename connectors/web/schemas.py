@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from assistant.reply import Center, Citation, Handoff, Profile, Reply
 
 SESSION_PATTERN = r"^s_[A-Za-z0-9_-]{8,64}$"
+ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
+DOC_ID_PATTERN = r"^[^\x00-\x1f\x7f/]+$"  # doc ids may be Chinese; never control characters
+# Never storable or printable: lone surrogates (not UTF-8 at all) and NUL (PostgreSQL text refuses it).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+# Harmless in free text but never meant: BEL, ESC, backspace … (tab and newlines stay).
+_STRAY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def free_text(value: str) -> str:
+    """Refuse what cannot be stored; drop stray control characters."""
+    if _UNSTORABLE.search(value):
+        raise PydanticCustomError("text_unstorable", "contains a lone surrogate or NUL")
+    cleaned = _STRAY_CONTROL.sub("", value)
+    if value.strip() and not cleaned.strip():
+        raise PydanticCustomError("string_too_short", "nothing left but control characters")
+    return cleaned
+
+
+def plain_token(value: str) -> str:
+    """Identifiers and usernames: no control character at all."""
+    if _ANY_CONTROL.search(value):
+        raise PydanticCustomError("text_control", "contains a control character")
+    return value
+
+
+FreeText = Annotated[str, AfterValidator(free_text)]
+Token = Annotated[str, AfterValidator(plain_token)]
 # Staff text: surrounding spaces dropped, and then it may not be empty.
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(free_text)
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(free_text)
+]
+Question = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(free_text)
+]
 
 CITATION_EXAMPLE = {
     "n": 1,
@@ -59,10 +95,29 @@ class ErrorOut(BaseModel):
     detail: str
 
 
+class FieldErrorOut(BaseModel):
+    loc: list[str] = Field(description="出错的位置，如 body.message。")
+    msg: str = Field(description="中文说明。")
+    type: str = Field(description="错误类别，如 missing、string_too_long、text_unstorable。")
+
+
+class ValidationErrorOut(BaseModel):
+    """What every 422 carries (the documented shape of FastAPI's validation errors is replaced)."""
+
+    model_config = _example(
+        {
+            "detail": "请求格式不正确：缺少必填字段 “message”。",
+            "errors": [{"loc": ["body", "message"], "msg": "缺少必填字段 “message”", "type": "missing"}],
+        }
+    )
+    detail: str
+    errors: list[FieldErrorOut] = []
+
+
 class ChatIn(BaseModel):
     model_config = _example({"message": "算力券怎么申请？", "session_id": "s_E5XzyjqkQARYoMSD"})
-    message: str = Field(description="创业者的问题（最多 max_message_chars 个字）。")
-    session_id: str | None = Field(
+    message: FreeText = Field(description="创业者的问题（最多 max_message_chars 个字）。")
+    session_id: Token | None = Field(
         None, max_length=80, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"
     )
 
@@ -140,8 +195,8 @@ class HealthOut(BaseModel):
 
 class LoginIn(BaseModel):
     model_config = _example({"username": "wang", "password": "一段足够长的密码"})
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: Token = Field(min_length=1, max_length=64)
+    password: FreeText = Field(min_length=1, max_length=256)
 
 
 class StaffOut(BaseModel):
@@ -323,7 +378,9 @@ class StaffListOut(BaseModel):
 class StaffPatchIn(BaseModel):
     model_config = _example({"disabled": True})
     disabled: bool | None = None
-    centers: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(None, max_length=50)
+    centers: list[Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN)]] | None = Field(
+        None, max_length=50
+    )
     own_centers_only: bool | None = None
 
 

@@ -84,7 +84,7 @@ def conformance_failures(schema, examples: int = 8, **call_kwargs) -> list[str]:
 
             try:
                 check()
-            except Exception as exc:  # one line per operation and mode, so all of them are reported
+            except (Exception, BaseExceptionGroup) as exc:  # one line per operation and mode
                 failures.append(f"{operation.label} {mode.value}: {str(exc).splitlines()[0][:300]}")
     return failures
 

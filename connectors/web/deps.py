@@ -14,7 +14,7 @@ from assistant.settings import Settings
 from assistant.store import StaffInfo, Store
 
 from .auth import COOKIE, StaffToken, TokenSigner
-from .security import RateLimits, client_ip, too_many
+from .security import RateLimits, client_ip, message_cost, too_many
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -64,8 +64,19 @@ async def get_answer_slots(request: Request) -> anyio.CapacityLimiter:
     return slots
 
 
+async def get_heavy_slots(request: Request) -> anyio.CapacityLimiter:
+    """Long messages also hold one of these while they are answered: at most half the answer slots
+    (at least one) go to long stories at once, so a short question always finds a slot free."""
+    slots = getattr(request.app.state, "heavy_slots", None)
+    if slots is None:
+        workers = request.app.state.settings.chat_workers
+        slots = request.app.state.heavy_slots = anyio.CapacityLimiter(max(1, workers // 2))
+    return slots
+
+
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 AnswerSlotsDep = Annotated[anyio.CapacityLimiter, Depends(get_answer_slots)]
+HeavySlotsDep = Annotated[anyio.CapacityLimiter, Depends(get_heavy_slots)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CuratedDep = Annotated[CuratedAnswers, Depends(get_curated)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -82,19 +93,28 @@ ClientIpDep = Annotated[str, Depends(get_client_ip)]
 
 
 class ChatGuard:
-    """Per-IP limit checked on entry; the route adds the per-session check once it knows the id."""
+    """Per-IP limit checked on entry; the route charges the message's cost to the IP and the session
+    once it knows both."""
 
     def __init__(self, limits: RateLimits, ip: str) -> None:
         self.limits = limits
         self.ip = ip
 
-    def session(self, session_id: str | None) -> None:
-        if session_id and (wait := self.limits.session.hit(session_id)) is not None:
+    def session(self, session_id: str | None, cost: int = 1) -> None:
+        if session_id and (wait := self.limits.session.retry_after(session_id)) is not None:
             raise too_many(wait)
+        if (wait := self.limits.ip.retry_after(self.ip)) is not None:
+            raise too_many(wait)
+        self.limits.ip.record(self.ip, cost)
+        if session_id:
+            self.limits.session.record(session_id, cost)
+
+    def message(self, session_id: str | None, text: str) -> None:
+        self.session(session_id, message_cost(text))
 
 
 def chat_guard(limits: LimitsDep, ip: ClientIpDep) -> ChatGuard:
-    if (wait := limits.ip.hit(ip)) is not None:
+    if (wait := limits.ip.retry_after(ip)) is not None:
         raise too_many(wait)
     return ChatGuard(limits, ip)
 

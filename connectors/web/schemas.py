@@ -116,7 +116,12 @@ class ValidationErrorOut(BaseModel):
 
 class ChatIn(BaseModel):
     model_config = _example({"message": "算力券怎么申请？", "session_id": "s_E5XzyjqkQARYoMSD"})
-    message: FreeText = Field(description="创业者的问题（最多 max_message_chars 个字）。")
+    # Length and emptiness are the assistant's to refuse (413 / 422 with its own words, and the limit
+    # is a setting); the schema documents the default so generated clients stay inside it.
+    message: FreeText = Field(
+        description="创业者的问题（最多 max_message_chars 个字，默认 2000）。",
+        json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": r"\S"},
+    )
     session_id: Token | None = Field(
         None, max_length=80, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"
     )

@@ -275,8 +275,8 @@ def purge(
         raise typer.Exit(2)
     with Store.open(settings.db_url) as store:
         n = store.purge(keep)
-    what = "所有" if keep == 0 else f"超过 {keep} 天未活动的"
-    out.print(f"已删除 {n} 个{what}对话。")
+    what = "（--days 0：所有未活动的对话）" if keep == 0 else f"（超过 {keep} 天未活动）"
+    out.print(f"已删除 {n} 个对话{what}。")
 
 
 @app.command()

@@ -95,7 +95,11 @@ async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def message_error(_request: Request, exc: MessageError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+    """The assistant's own refusals (empty, too long) are validation errors of `message`: 422 with
+    the documented body, whatever status the assistant suggests."""
+    kind = "string_too_long" if exc.status == 413 else "string_too_short"
+    errors = [{"loc": ["body", "message"], "msg": str(exc), "type": kind}]
+    return JSONResponse({"detail": str(exc), "errors": errors}, status_code=422)
 
 
 async def store_error(_request: Request, exc: StoreError) -> JSONResponse:

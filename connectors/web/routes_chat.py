@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["创业者对话"])
 SessionId = Annotated[str, Path(pattern=SESSION_PATTERN, description="对话的 session_id（只给本人的凭据）。")]
 FOUNDER_ROLES = ("founder", "assistant", "staff")
 ERRORS = {
-    413: {"model": ErrorOut, "description": "消息太长"},
+    413: {"model": ErrorOut, "description": "请求体超过 64 KB"},
     422: {"model": ErrorOut, "description": "消息为空或格式不对"},
     429: {"model": ErrorOut, "description": "发得太快，稍后再试（见 Retry-After）"},
 }

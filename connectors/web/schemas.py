@@ -32,23 +32,37 @@ def free_text(value: str) -> str:
 
 
 def plain_token(value: str) -> str:
-    """Identifiers and usernames: no control character at all."""
-    if _ANY_CONTROL.search(value):
-        raise PydanticCustomError("text_control", "contains a control character")
-    return value
+    """Identifiers and usernames hold no control characters: they are dropped (an id that then
+    matches nothing is simply unknown; a username, a failed login)."""
+    return _ANY_CONTROL.sub("", value)
 
 
-FreeText = Annotated[str, AfterValidator(free_text)]
+# The same rules as JSON Schema patterns, for the documentation only: pydantic's regex engine cannot
+# spell surrogates, so the validators above enforce them.
+_OK = r"[^\x00\ud800-\udfff]"
+FREE_PATTERN = rf"^{_OK}*$"
+FILLED_PATTERN = rf"^{_OK}*[^\s\x00-\x1f\x7f\ud800-\udfff]{_OK}*$"  # something left after stripping
+FreeText = Annotated[str, AfterValidator(free_text), Field(json_schema_extra={"pattern": FREE_PATTERN})]
 Token = Annotated[str, AfterValidator(plain_token)]
+_FILLED = Field(json_schema_extra={"pattern": FILLED_PATTERN})
 # Staff text: surrounding spaces dropped, and then it may not be empty.
 Line = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(free_text)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    AfterValidator(free_text),
+    _FILLED,
 ]
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(free_text)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    AfterValidator(free_text),
+    _FILLED,
 ]
 Question = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(free_text)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(free_text),
+    _FILLED,
 ]
 
 CITATION_EXAMPLE = {
@@ -120,7 +134,7 @@ class ChatIn(BaseModel):
     # is a setting); the schema documents the default so generated clients stay inside it.
     message: FreeText = Field(
         description="创业者的问题（最多 max_message_chars 个字，默认 2000）。",
-        json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": r"\S"},
+        json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": FILLED_PATTERN},
     )
     session_id: Token | None = Field(
         None, max_length=80, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"

@@ -262,7 +262,7 @@ def test_a_correction_reaches_founders_only_after_an_admin_approves_it(tmp_path,
         assert c.delete(f"/api/admin/curated/{curated_id}", headers=admin_headers).status_code == 204
         assert c.delete(f"/api/admin/curated/{curated_id}", headers=admin_headers).status_code == 404
 
-        c.post("/api/staff/login", json={"username": wang.username, "password": PASSWORD})
+        headers = login(c, wang)
         for _ in range(2):  # three per hour in this test: the fourth is refused
             assert c.post(f"/api/handoffs/{ticket}/correct", json=body, headers=headers).status_code == 201
         res = c.post(f"/api/handoffs/{ticket}/correct", json=body, headers=headers)

@@ -42,7 +42,17 @@ def plain_token(value: str) -> str:
 _OK = r"[^\x00\ud800-\udfff]"
 FREE_PATTERN = rf"^{_OK}*$"
 FILLED_PATTERN = rf"^{_OK}*[^\s\x00-\x1f\x7f\ud800-\udfff]{_OK}*$"  # something left after stripping
+
+
+def storable_text(value: str) -> str:
+    """Refuse what cannot be stored, change nothing else (the assistant counts the message's length)."""
+    if _UNSTORABLE.search(value):
+        raise PydanticCustomError("text_unstorable", "contains a lone surrogate or NUL")
+    return value
+
+
 FreeText = Annotated[str, AfterValidator(free_text), Field(json_schema_extra={"pattern": FREE_PATTERN})]
+Message = Annotated[str, AfterValidator(storable_text)]
 Token = Annotated[str, AfterValidator(plain_token)]
 _FILLED = Field(json_schema_extra={"pattern": FILLED_PATTERN})
 # Staff text: surrounding spaces dropped, and then it may not be empty.
@@ -132,7 +142,7 @@ class ChatIn(BaseModel):
     model_config = _example({"message": "算力券怎么申请？", "session_id": "s_E5XzyjqkQARYoMSD"})
     # Length and emptiness are the assistant's to refuse (413 / 422 with its own words, and the limit
     # is a setting); the schema documents the default so generated clients stay inside it.
-    message: FreeText = Field(
+    message: Message = Field(
         description="创业者的问题（最多 max_message_chars 个字，默认 2000）。",
         json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": FILLED_PATTERN},
     )

@@ -42,6 +42,7 @@ def plain_token(value: str) -> str:
 _OK = r"[^\x00\ud800-\udfff]"
 FREE_PATTERN = rf"^{_OK}*$"
 FILLED_PATTERN = rf"^{_OK}*[^\s\x00-\x1f\x7f\ud800-\udfff]{_OK}*$"  # something left after stripping
+MESSAGE_PATTERN = rf"^{_OK}*[^\s\x00\ud800-\udfff]{_OK}*$"  # not blank
 
 
 def storable_text(value: str) -> str:
@@ -144,7 +145,7 @@ class ChatIn(BaseModel):
     # is a setting); the schema documents the default so generated clients stay inside it.
     message: Message = Field(
         description="创业者的问题（最多 max_message_chars 个字，默认 2000）。",
-        json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": FILLED_PATTERN},
+        json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": MESSAGE_PATTERN},
     )
     session_id: Token | None = Field(
         None, max_length=80, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"

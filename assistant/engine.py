@@ -35,6 +35,7 @@ from .compose import (
     restates,
     retrieval_confidence,
 )
+from .curated import CuratedAnswers
 from .eligibility import walk
 from .guard import is_injection
 from .handoff import PHRASE, PRIORITY, Signals, center_dict, contact_line, decide, suggest_center
@@ -196,6 +197,12 @@ class Assistant:
         self.extractive = composer if isinstance(composer, ExtractiveComposer) else ExtractiveComposer()
         self.composer = composer or self.extractive
         self.normalize = Normalizer.for_catalog(catalog)
+        self.curated = CuratedAnswers(
+            store,
+            index.embedder,
+            data_dir=self.settings.data_dir,
+            per_hour=self.settings.corrections_per_hour,
+        )
         self._learn_names()
 
     def _learn_names(self) -> None:
@@ -544,9 +551,7 @@ class Assistant:
         return [h for s in wanted if (h := self._section(guide.id, s))]
 
     def _curated(self, t: Turn) -> Reply | None:
-        from .curated import find_curated
-
-        found = find_curated(self.store, t.text)
+        found = self.curated.find(t.text)  # approved answers only
         if not found:
             return None
         ph = phrases(t.lang)
@@ -555,7 +560,7 @@ class Assistant:
             doc_id=f"curated-{found.id}",
             title="服务中心答复",
             doc_number=None,
-            section=f"{found.center_name} {found.created_at:%Y-%m-%d}",
+            section=f"{found.center_name or '服务中心'} {(found.reviewed_at or found.created_at):%Y-%m-%d}",
             kind="curated",
             sample=False,
             text=found.answer,

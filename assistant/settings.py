@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.errors import ConfigError
 
+MIN_SECRET_CHARS = 32  # 192 bits of urlsafe base64; a short key can be guessed offline from one cookie
+
 
 def bundled_kb() -> Path:
     return Path(str(resources.files("knowledge") / "data"))
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     upload_max_mb: int = 20
     rate_limit_per_minute: int = 30
+    corrections_per_hour: int = 20  # staff corrections (drafts) per staff member per hour
     retention_days: int = 180
     secret_key: str = "dev-insecure-change-me"
     trust_forwarded: bool = False
@@ -61,8 +64,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
-        if self.env == "production" and self.secret_key.startswith("dev-"):
-            raise ConfigError("生产环境必须设置 RONGCHUANG_SECRET_KEY（一串足够长的随机字符）")
+        if self.env == "production" and (
+            self.secret_key.startswith("dev-") or len(self.secret_key) < MIN_SECRET_CHARS
+        ):
+            raise ConfigError(
+                f"生产环境必须把 RONGCHUANG_SECRET_KEY 设为至少 {MIN_SECRET_CHARS} 个字符的随机串，"
+                "例如 python -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出"
+            )
         if self.embedder == "openai" and not (self.embed_base_url and self.embed_model):
             raise ConfigError(
                 "RONGCHUANG_EMBEDDER=openai 时需要设置 RONGCHUANG_EMBED_BASE_URL 和 RONGCHUANG_EMBED_MODEL"

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant import logsafe
+from connectors.cli_staff import curated_app, staff_app
 from knowledge.errors import RongchuangError
 
 if TYPE_CHECKING:
@@ -23,8 +25,6 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="查看和管理知识库里的文件。", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-staff_app = typer.Typer(help="管理服务中心工作人员账号。", no_args_is_help=True)
-app.add_typer(staff_app, name="staff")
 out = Console()
 err = Console(stderr=True)
 # Into a file or a pipe, rich would wrap and cut at 80 columns: print whole lines instead.
@@ -337,8 +337,16 @@ def purge(
     from assistant.store import Store
 
     settings = _settings()
-    n = Store.open(settings.db_url).purge(days or settings.retention_days)
-    out.print(f"已删除 {n} 个超过 {days or settings.retention_days} 天未活动的对话。")
+    keep = settings.retention_days if days is None else days
+    if keep < 0:
+        err.print(
+            f"[red]--days 不能是负数（收到 {keep}）。[/red]用 --days 0 删除所有对话，或给出保留的天数。"
+        )
+        raise typer.Exit(2)
+    with Store.open(settings.db_url) as store:
+        n = store.purge(keep)
+    what = "（--days 0：所有未活动的对话）" if keep == 0 else f"（超过 {keep} 天未活动）"
+    out.print(f"已删除 {n} 个对话{what}。")
 
 
 @app.command()
@@ -371,6 +379,7 @@ def telegram(
         )
         raise typer.Exit(2)
     setup_logging()  # before anything logs: httpx would log the Bot API URL, token and all
+    logsafe.install()
     if set_webhook:
         from connectors.telegram.webhook import SECRET_FORMAT
         from connectors.telegram.webhook import set_webhook as set_hook
@@ -464,39 +473,6 @@ def _prepare_shared(settings: Settings) -> None:
         raise typer.Exit(1) from exc
 
 
-@staff_app.command("add")
-def staff_add(
-    name: Annotated[str, typer.Argument(help="登录用户名")],
-    admin: Annotated[bool, typer.Option("--admin", help="管理员：还能管理知识库")] = False,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="从标准输入读一行作为密码")
-    ] = False,
-    display_name: Annotated[
-        str | None, typer.Option("--display-name", help="回复创业者时的署名，如 王老师")
-    ] = None,
-) -> None:
-    """创建服务中心工作人员账号（密码用 argon2 加密保存）。"""
-    from assistant.store import Duplicate, Store
-    from connectors.web.auth import hash_password
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码")
-    if len(password) < 8:
-        err.print("[red]密码至少 8 个字符。[/red]")
-        raise typer.Exit(2)
-    with Store.open(_settings().db_url) as store:
-        try:
-            staff = store.add_staff(name, hash_password(password), is_admin=admin, display_name=display_name)
-        except Duplicate as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
-    out.print(
-        f"已创建{'管理员' if admin else '工作人员'}账号 {staff.username}（#{staff.id}），登录地址 /staff。"
-    )
-
-
 @app.command("eval")
 def eval_cmd(
     dataset: Annotated[
@@ -527,6 +503,10 @@ def eval_cmd(
         warn=err.print,
     )
     raise typer.Exit(code)
+
+
+app.add_typer(staff_app, name="staff")
+app.add_typer(curated_app, name="curated")
 
 
 def main() -> None:  # pragma: no cover

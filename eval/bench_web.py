@@ -1,5 +1,7 @@
 """`make bench`, web part: POST /api/chat throughput and latency at 1, 8 and 32 concurrent clients
-over loopback against a real `rongchuang serve` subprocess, with the server's peak RSS.
+over loopback against a real `rongchuang serve` subprocess, with the server's peak RSS; then one
+founder's short questions alone and beside 4 clients sending 2,000-character messages (target: p50
+within 3x the quiet p50).
 
 The server gets a copy of a prebuilt index (so it never shares a Chroma directory with another
 process), its own SQLite file, and rate limits turned off. Targets: p95 at 8 clients within 4x the
@@ -52,6 +54,17 @@ WARM_UP = [
     "创业担保贷款最多能贷多少？",
 ]
 console = Console()
+NOISY_CLIENTS = 4
+STORY = (
+    "我们是三个人的小团队，去年从高校出来，做工业视觉检测，产品在两家工厂试用过，客户反馈还可以。"
+    "现在租的办公室快到期了，房东要涨价，团队也想扩招两个算法工程师，但是钱不多，融资还没谈下来。"
+)
+
+
+def long_message(question: str, chars: int = 2000) -> str:
+    """A founder's long story ending in a question, `chars` characters in all."""
+    body = (STORY * (chars // len(STORY) + 1))[: chars - len(question)]
+    return body + question
 
 
 def question_pool() -> list[str]:
@@ -75,6 +88,7 @@ class Level:
     errors: int = 0
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    label: str = ""  # "quiet" / "noisy": one founder alone, or beside NOISY_CLIENTS long-message clients
 
     def pct(self, q: float) -> float:
         values = sorted(self.latencies) or [0.0]
@@ -181,6 +195,38 @@ def drive(url: str, level: Level, questions: list[str]) -> None:
     level.seconds = time.perf_counter() - started
 
 
+def noisy_neighbours(url: str, pool: list[str]) -> tuple[Level, Level]:
+    """p50 of one founder's short questions, quiet and then while NOISY_CLIENTS clients keep sending
+    2,000-character messages (the rate limit is off here: this measures the scheduling alone)."""
+    quiet, busy = Level(1, 20), Level(1, 20)
+    drive(url, quiet, pool[:20])
+    stop = threading.Event()
+
+    def noise(worker: int) -> None:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            i = 0
+            while not stop.is_set():
+                try:
+                    http.post(
+                        "/api/chat", json={"message": long_message(pool[(worker * 50 + i) % len(pool)])}
+                    )
+                except httpx.HTTPError:
+                    pass
+                i += 1
+
+    threads = [threading.Thread(target=noise, args=(w,)) for w in range(NOISY_CLIENTS)]
+    for t in threads:
+        t.start()
+    time.sleep(2)  # let the long messages fill the queue first
+    try:
+        drive(url, busy, pool[20:40])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    return quiet, busy
+
+
 def measure(data_dir: Path) -> list[Level]:
     work = Path(tempfile.mkdtemp(prefix="rc-bench-web-"))
     served = work / "data"
@@ -198,6 +244,11 @@ def measure(data_dir: Path) -> list[Level]:
             used += requests
             level.peak_rss_mb = peak_rss_mb(server.proc.pid)
             levels.append(level)
+        quiet, busy = noisy_neighbours(server.url, pool[used:] + pool[:used])
+        for lv, label in ((quiet, "quiet"), (busy, "noisy")):
+            lv.label = label
+            lv.peak_rss_mb = peak_rss_mb(server.proc.pid)
+            levels.append(lv)
         return levels
     finally:
         server.stop()
@@ -207,7 +258,7 @@ def measure(data_dir: Path) -> list[Level]:
 def rows_for(levels: list[Level]) -> list[list[str]]:
     return [
         [
-            str(lv.clients),
+            {"noisy": f"1 + {NOISY_CLIENTS} × 2,000 字", "quiet": "1 (quiet)"}.get(lv.label, str(lv.clients)),
             str(lv.requests),
             str(lv.errors),
             f"{lv.requests / lv.seconds:.1f}",
@@ -220,8 +271,16 @@ def rows_for(levels: list[Level]) -> list[list[str]]:
 
 
 def verdicts(levels: list[Level]) -> list[str]:
-    by = {lv.clients: lv for lv in levels}
+    by = {lv.clients: lv for lv in levels if not lv.label}
+    named = {lv.label: lv for lv in levels if lv.label}
     out = []
+    if "quiet" in named and "noisy" in named:
+        limit = 3 * named["quiet"].pct(0.5)
+        ok = named["noisy"].pct(0.5) <= limit
+        out.append(
+            f"short-question p50 beside {NOISY_CLIENTS} clients sending 2,000-character messages "
+            f"{named['noisy'].pct(0.5):.0f} ms vs 3 × quiet p50 {limit:.0f} ms: {'OK' if ok else 'MISSED'}"
+        )
     if 1 in by and 8 in by:
         limit = 4 * by[1].pct(0.5)
         ok = by[8].pct(0.95) <= limit

@@ -3,17 +3,16 @@
 `load_file` dispatches on the suffix (`LOADERS`); every loader returns the cleaned text, metadata it
 read from the file itself (front matter, a `<file>.meta.yaml` sidecar, HTML <meta> tags) and hints
 for what it could not read; `knowledge.metadata.infer_meta` fills the rest from the text. PDFs are
-parsed in a child process (`_pdfworker.py`) under size, page and time limits. Every problem a user
+parsed in a child process (`_pdfworker.py`) under size, page and time limits, HTML and Markdown in
+another (`_parseworker.py`) under size, depth and time limits. Every problem a user
 can fix is an IngestError naming the file (and page or field) and saying what to do.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,23 +21,35 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import load_yaml
-from .clean import HAN, clean_pages, clean_text
+from .child import run_module, run_script
+from .clean import HAN, clean_pages
 from .errors import IngestError
 from .metadata import MD_HEADING, infer_meta, make_doc_id
+from .textbody import clean_body
 from .types import DocMeta, Document
 
 YAML_SUFFIXES = (".yaml", ".yml")  # typed catalogs: knowledge.catalog.load_yaml
 SIDECAR_SUFFIX = ".meta.yaml"
+# Text bodies up to this size are cleaned in this process (linear regex work, well under a second);
+# bigger ones in the child under the time limit. HTML always goes to the child (BeautifulSoup).
+IN_PROCESS_TEXT_CHARS = 200_000
 META_FIELDS = frozenset(DocMeta.model_fields) - {"source"}
 
 
 @dataclass(frozen=True)
-class PdfLimits:
-    """Untrusted PDFs are parsed in a child process under these limits (see PITFALLS.md, pypdf)."""
+class ParseLimits:
+    """Untrusted files are parsed in a child process under these limits (see PITFALLS.md, pypdf and
+    BeautifulSoup): PDFs by size, pages and time; HTML and Markdown by size, nesting depth and time."""
 
     timeout_s: float = 60.0
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 500
+    text_timeout_s: float = 30.0
+    text_max_bytes: int = 10 * 1024 * 1024
+    max_depth: int = 400  # real government pages nest 20–60 elements deep
+
+
+PdfLimits = ParseLimits  # the name callers used before HTML and Markdown had limits too
 
 
 @dataclass
@@ -85,17 +96,17 @@ def _check_not_empty(path: Path) -> None:
 # --- text and Markdown -----------------------------------------------------------------------------
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
-_JINA_HEADER = re.compile(
-    r"\ATitle:[ \t]*(.*)\n+(?:URL Source:[ \t]*(\S*)\n+)?(?:.*\n+)*?Markdown Content:\n"
-)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_PAGE_MARK = re.compile(r"^[ \t]*=+[ \t]*PAGE[ \t]*\d+[ \t]*=+[ \t]*$", re.M | re.I)
 
 
-def load_text(path: Path, _limits: PdfLimits | None = None) -> Loaded:
+def load_text(path: Path, limits: ParseLimits | None = None) -> Loaded:
+    limits = limits or ParseLimits()
+    _check_size(path, limits.text_max_bytes, "文本")
     explicit, body = split_front_matter(path, read_text(path))
-    hints, body = _reader_header(body)
-    text = _clean_body(_HTML_COMMENT.sub("", body))
+    if len(body) <= IN_PROCESS_TEXT_CHARS:
+        text, hints = clean_body(body)
+    else:
+        result = _in_child(path, ["text"], limits, stdin=body.encode("utf-8"))
+        text, hints = result["text"], result["hints"]
     if not re.search(f"[{HAN}A-Za-z0-9]", text):
         raise IngestError(
             str(path),
@@ -106,22 +117,6 @@ def load_text(path: Path, _limits: PdfLimits | None = None) -> Loaded:
     if heading:
         hints.setdefault("title", heading)
     return Loaded(text=text, explicit=explicit, hints=hints)
-
-
-def _reader_header(body: str) -> tuple[dict, str]:
-    """Pages saved by a web-to-Markdown reader start with 'Title: …', 'URL Source: …'."""
-    m = _JINA_HEADER.match(body)
-    if not m:
-        return {}, body
-    from .webpage import strip_site_name  # BeautifulSoup is imported only when a file needs it
-
-    return {"title": strip_site_name(m.group(1)), "url": m.group(2) or None}, body[m.end() :]
-
-
-def _clean_body(body: str) -> str:
-    if _PAGE_MARK.search(body):  # text extracted page by page: "===PAGE 3===" between pages
-        return clean_pages(_PAGE_MARK.split(body))
-    return clean_text(body)
 
 
 def read_text(path: Path) -> str:
@@ -171,17 +166,57 @@ def read_sidecar(path: Path) -> dict:
 # --- HTML ------------------------------------------------------------------------------------------
 
 
-def load_html(path: Path, _limits: PdfLimits | None = None) -> Loaded:
-    from .webpage import extract_html
-
-    text, hints = extract_html(path.read_bytes())
-    text = clean_text(text)
+def load_html(path: Path, limits: ParseLimits | None = None) -> Loaded:
+    limits = limits or ParseLimits()
+    _check_size(path, limits.text_max_bytes, "网页")
+    result = _in_child(path, ["html", str(path), str(limits.max_depth)], limits)
+    text, hints = result["text"], result["hints"]
     if len(re.sub(r"\s", "", text)) < 10:
         raise IngestError(str(path), "网页里没有找到正文", "请确认保存的是完整网页（不是只有导航的框架页）")
     title = hints.get("title")
     if title and title not in text[:300]:  # the body often starts below the page title
         text = f"{title}\n\n{text}"
     return Loaded(text=text, explicit=read_sidecar(path), hints=hints)
+
+
+def _check_size(path: Path, limit: int, what: str) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise IngestError(
+            str(path),
+            f"{what}文件 {_size(size)}，超过上限 {_size(limit)}",
+            "请只保存正文部分，或拆分成几个较小的文件后再导入",
+        )
+
+
+def _in_child(path: Path, args: list[str], limits: ParseLimits, stdin: bytes | None = None) -> dict:
+    """Run `knowledge._parseworker` on one file under the time limit; its JSON answer."""
+    try:
+        code, out = run_module("knowledge._parseworker", args, limits.text_timeout_s, stdin=stdin)
+    except subprocess.TimeoutExpired as exc:
+        raise IngestError(
+            str(path),
+            f"解析超过 {limits.text_timeout_s:g} 秒仍未完成",
+            "文件结构可能异常（例如层层嵌套的标签）；请只保存正文部分，或另存为纯文本后再导入",
+        ) from exc
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):  # the worker died before reporting (crash, killed)
+        result = {"error": "corrupt", "detail": f"解析进程退出码 {code}"}
+    if result.get("error") == "too_deep":
+        depth = f"超过 {limits.max_depth} 层" if result.get("depth") else "过深"
+        raise IngestError(
+            str(path),
+            f"网页的标签嵌套{depth}，无法安全解析",
+            "请用浏览器“另存为”纯文本，或只复制正文保存为 .md 后再导入",
+        )
+    if result.get("error") == "memory":
+        raise IngestError(str(path), "解析时内存超限", "请只保存正文部分，或拆分成几个较小的文件后再导入")
+    if "error" in result:
+        reason = f"文件无法解析（{str(result.get('detail'))[:160]}）"
+        raise IngestError(str(path), reason, "请确认文件没有损坏，或另存为 UTF-8 文本后再导入")
+    return result
 
 
 # --- PDF -------------------------------------------------------------------------------------------
@@ -206,25 +241,23 @@ def extract_pdf_pages(path: Path, limits: PdfLimits) -> list[str]:
             f"文件 {_size(size)}，超过上限 {_size(limits.max_bytes)}",
             "请拆分或压缩后再导入，或调大 PDF 大小上限",
         )
-    cmd = [sys.executable, str(_WORKER), str(path), str(limits.max_pages)]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=limits.timeout_s, env=env, check=False)
+        code, out = run_script(_WORKER, [str(path), str(limits.max_pages)], limits.timeout_s)
     except subprocess.TimeoutExpired as exc:
         raise IngestError(
             str(path),
             f"解析超过 {limits.timeout_s:g} 秒仍未完成",
             "文件可能过于复杂或已损坏；请拆分后重试，或调大 PDF 解析时间上限",
         ) from exc
-    return _worker_pages(path, proc, limits)
+    return _worker_pages(path, code, out, limits)
 
 
-def _worker_pages(path: Path, proc: subprocess.CompletedProcess, limits: PdfLimits) -> list[str]:
-    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+def _worker_pages(path: Path, code: int, out: bytes, limits: PdfLimits) -> list[str]:
+    lines = out.decode("utf-8", "replace").strip().splitlines()
     try:
         result = json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):  # the worker died before reporting (crash, killed)
-        result = {"error": "corrupt", "detail": f"解析进程退出码 {proc.returncode}"}
+        result = {"error": "corrupt", "detail": f"解析进程退出码 {code}"}
     if "error" in result:
         raise _worker_error(path, result, limits)
     return result["pages"]
@@ -281,7 +314,7 @@ def _page_ranges(pages: list[int]) -> str:
 
 
 # Built-in loaders, registered the way an extra one would be.
-LOADERS: dict[str, Callable[[Path, PdfLimits], Loaded]] = {
+LOADERS: dict[str, Callable[[Path, ParseLimits], Loaded]] = {
     ".pdf": load_pdf,
     ".html": load_html,
     ".htm": load_html,

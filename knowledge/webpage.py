@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from .textbody import strip_site_name
+
 _DROP_TAGS = tuple(
     "script style noscript nav header footer aside form iframe svg button select input textarea template "
     "object embed map".split()
@@ -39,8 +41,27 @@ _HTML_META = {
 
 
 def extract_html(data: bytes) -> tuple[str, dict]:
-    """Main text of a saved web page (site navigation dropped) and what its <meta> tags say."""
-    soup = BeautifulSoup(data, "lxml")
+    """Main text of a saved web page (site navigation dropped) and what its <meta> tags say.
+
+    Trusted input only: untrusted files go through `knowledge._parseworker` (a child process with
+    size, depth and time limits)."""
+    return extract_soup(BeautifulSoup(data, "lxml"))
+
+
+def tree_depth(soup: BeautifulSoup, stop_at: int) -> int:
+    """How deep the elements nest (iterative, linear; stops counting at `stop_at`)."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest >= stop_at:
+            return deepest
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tag))
+    return deepest
+
+
+def extract_soup(soup: BeautifulSoup) -> tuple[str, dict]:
     hints = _html_meta(soup)
     body = soup.body or soup
     _drop_chrome(body)
@@ -65,25 +86,26 @@ def _html_meta(soup: BeautifulSoup) -> dict:
     return tags
 
 
-def strip_site_name(title: str) -> str:
-    """'创业担保贷款常见问题-广州市人力资源和社会保障局网站' -> '创业担保贷款常见问题'."""
-    title = re.sub(r"\s*[-_|–—]+\s*[^-_|–—]*(网站|门户|政府网|官网)\s*$", "", title.strip())
-    return re.sub(r"^[^-_|–—]*(网站|门户|政府网|官网)\s*[-_|–—]+\s*", "", title).strip()
-
-
 def _is_chrome(tag: Tag) -> bool:
     names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
     words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", names)]
     return any(w in _JUNK_WORDS or any(p in w for p in _JUNK_PARTS) for w in words)
 
 
+def _gone(tag: Tag) -> bool:
+    # Not `tag.decomposed`: on a live Tag, a missing attribute falls through to `Tag.__getattr__`,
+    # which searches the whole subtree for a <_decomposed> element (quadratic on nested markup).
+    return bool(tag.__dict__.get("_decomposed"))
+
+
 def _drop_chrome(body: Tag) -> None:
     for tag in body.find_all(_DROP_TAGS):
-        tag.decompose()
+        if not _gone(tag):
+            tag.decompose()
     total = len(body.get_text(strip=True))
     for tag in body.find_all(True):
         # never drop a wrapper that holds most of the page: its class name is lying
-        if not tag.decomposed and _is_chrome(tag) and len(tag.get_text(strip=True)) < 0.5 * total:
+        if not _gone(tag) and _is_chrome(tag) and len(tag.get_text(strip=True)) < 0.5 * total:
             tag.decompose()
 
 
@@ -123,7 +145,7 @@ def _ancestors(node: Tag | None) -> Iterator[Tag]:
 def _drop_link_lists(root: Tag) -> None:
     """Related-article lists, 上一篇/下一篇 and the like: blocks that are mostly links."""
     for tag in root.find_all(["ul", "ol", "div", "table", "section", "dl"]):
-        if not tag.decomposed and _link_density(tag) > 0.6 and len(tag.get_text(strip=True)) > 4:
+        if not _gone(tag) and _link_density(tag) > 0.6 and len(tag.get_text(strip=True)) > 4:
             tag.decompose()
 
 

@@ -285,4 +285,54 @@ def test_desktop_header_buttons_stay_put_after_a_handoff(browser, server):
     expect(page.locator("#handoff-banner")).to_be_visible(timeout=20_000)
     after = page.locator("#privacy-btn").bounding_box()
     assert (after["x"], after["y"]) == (before["x"], before["y"])
+
+
+def test_a_staff_correction_reaches_founders_only_after_an_admin_approves_it(browser, server, web_runtime):
+    store, assistant = web_runtime.store, web_runtime.assistant
+    question = "孵化器场地补贴的申报窗口在哪里？"  # asked by no other test: curated answers are global
+    answer = "孵化器场地补贴在区科技局一楼窗口申报，工作日上午九点到十二点。"
+    session = store.get_or_create_session(None)
+    store.add_message(session.id, "founder", question)
+    store.add_message(session.id, "assistant", "没有找到可靠的答案。")
+    ticket = store.create_handoff(
+        session.id, "low_confidence", "没把握", center={"id": "c", "name": "测试中心"}
+    )
+    errors: list[str] = []
+
+    writer = _page(browser, "desktop", errors)
+    wang = make_staff(store, "wang", display_name="王老师")  # not an admin
+    writer.goto(server.url + "/staff")
+    writer.get_by_label("用户名").fill(wang.username)
+    writer.get_by_label("密码").fill(PASSWORD)
+    writer.get_by_role("button", name="登录").click()
+    expect(writer.get_by_role("tab", name="答复审核")).to_be_hidden()  # admins only
+    writer.locator(f'.ticket-btn[data-ticket="{ticket.id}"]').click()
+    writer.get_by_role("button", name="认领", exact=True).click()
+    expect(writer.locator(".t-claim")).to_contain_text("你 正在处理")
+    writer.get_by_role("button", name="标记答错并写正确答案").click()
+    writer.locator("#correct-answer").fill(answer)
+    writer.get_by_role("button", name="保存正确答案").click()
+    expect(writer.locator("#correct-status")).to_contain_text("草稿")
+    assert all(c.kind != "curated" for c in assistant.respond(None, question).citations)  # not yet
+
+    admin = _page(browser, "desktop", errors)
+    lead = make_staff(store, "lead", admin=True, display_name="李主任")
+    admin.goto(server.url + "/staff")
+    admin.get_by_label("用户名").fill(lead.username)
+    admin.get_by_label("密码").fill(PASSWORD)
+    admin.get_by_role("button", name="登录").click()
+    admin.get_by_role("tab", name="答复审核").click()
+    draft = admin.locator(".curated-item", has_text="王老师").first
+    expect(draft).to_be_visible()
+    expect(draft.get_by_label("答案")).to_have_value(answer)
+    draft.get_by_role("button", name="通过并发布").click()
+    expect(admin.locator(".curated-item", has_text="王老师")).to_have_count(0)  # gone from the drafts
+    reply = assistant.respond(None, question)
+    assert reply.citations[0].kind == "curated" and answer in reply.answer
+
+    admin.get_by_role("tab", name="账号").click()
+    expect(admin.locator(f'.doc[data-username="{wang.username}"]')).to_contain_text("王老师")
+    for item in store.curated_answers("approved"):  # leave nothing behind for the other tests
+        if item.question == question:
+            store.delete_curated(item.id)
     assert not errors, errors

@@ -44,10 +44,45 @@ def test_masks_id_numbers_with_a_valid_check_digit() -> None:
     assert mask_pii(f"ID {VALID_ID_X.lower()}") == "ID 110***********002x"
 
 
-def test_id_number_with_a_wrong_check_digit_is_left_alone() -> None:
+def test_id_number_with_a_wrong_check_digit_is_masked_too() -> None:
     wrong = VALID_ID[:-1] + "7"
     assert not is_valid_id_number(wrong)
-    assert mask_pii(f"编号{wrong}") == f"编号{wrong}"
+    assert mask_pii(f"编号{wrong}") == "编号510***********1237"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("卡号6222021234567890123", "卡号6222***********0123"),
+        ("卡号 6222 0212 3456 7890", "卡号 6222********7890"),
+        ("card 4111-1111-1111-1111.", "card 4111********1111."),
+    ],
+)
+def test_masks_bank_card_numbers(text: str, expected: str) -> None:
+    assert mask_pii(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["文号川府发〔2026〕8号", "补贴 1000000 元", "2026-12-01 10:00", "代码 91510100MA6C12345X"]
+)
+def test_card_and_id_masks_leave_ordinary_numbers_alone(text: str) -> None:
+    assert mask_pii(text) == text
+
+
+def test_log_lines_cannot_be_forged_and_leak_nothing() -> None:
+    import logging
+
+    from assistant.logsafe import SafeLogFilter
+
+    record = logging.LogRecord("rongchuang", logging.INFO, __file__, 1, "turn %s q=%s", None, None)
+    record.args = ("s_E5XzyjqkQARYoMSD", "问\r\n2026 INFO 伪造\x1b[31m\x07\x00\ud800 510107199003071237")
+    assert SafeLogFilter().filter(record)
+    line = record.getMessage()
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line and "\x00" not in line
+    assert "\\n" in line and "\\x1b" in line and "\\ud800" in line
+    assert "s_E5XzyjqkQARYoMSD" not in line and "s_E5Xz…" in line
+    assert "510107199003071237" not in line
+    line.encode("utf-8")  # no lone surrogate left
 
 
 def test_is_valid_id_number() -> None:

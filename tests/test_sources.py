@@ -11,7 +11,7 @@ import yaml
 from pypdf import PdfReader, PdfWriter
 
 from knowledge.errors import IngestError
-from knowledge.sources import SUPPORTED_SUFFIXES, PdfLimits, load_file
+from knowledge.sources import SUPPORTED_SUFFIXES, ParseLimits, PdfLimits, load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -120,6 +120,84 @@ def test_pdf_limits(tmp_path: Path) -> None:
     assert "超过上限 2 页" in raises(GOVDOC, pdf_limits=PdfLimits(max_pages=2)).reason
     assert "超过上限" in raises(GOVDOC, pdf_limits=PdfLimits(max_bytes=10_000)).reason
     assert "秒仍未完成" in raises(GOVDOC, pdf_limits=PdfLimits(timeout_s=0.001)).reason
+
+
+def _nested(path: Path, levels: int) -> Path:
+    body = "<div>" * levels + "创业补贴说明，" * 30 + "</div>" * levels
+    path.write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
+    return path
+
+
+def test_html_and_text_limits(tmp_path: Path) -> None:
+    deep = raises(_nested(tmp_path / "nested.html", 500))
+    assert "嵌套超过 400 层" in deep.reason
+    limits = ParseLimits(max_depth=1000)
+    assert "补贴说明" in load_file(_nested(tmp_path / "ok.html", 500), pdf_limits=limits)[0].text
+    big = tmp_path / "big.md"
+    big.write_text("# 标题\n\n" + "正文。" * 200, encoding="utf-8")
+    assert "超过上限" in raises(big, pdf_limits=ParseLimits(text_max_bytes=1000)).reason
+    assert (
+        "超过上限"
+        in raises(_nested(tmp_path / "n.html", 5), pdf_limits=ParseLimits(text_max_bytes=100)).reason
+    )
+    slow = ParseLimits(text_timeout_s=0.001)
+    assert "秒仍未完成" in raises(_nested(tmp_path / "s.html", 5), pdf_limits=slow).reason
+    long_md = tmp_path / "long.md"  # over the in-process size: cleaned in the child, same result
+    long_md.write_text("# 长文件\n\n" + "第一条　创业补贴按规定发放。\n\n" * 15_000, encoding="utf-8")
+    assert load_file(long_md)[0].text.count("创业补贴按规定发放") == 15_000
+    assert "秒仍未完成" in raises(long_md, pdf_limits=slow).reason
+
+
+def test_a_running_parser_is_killed_on_shutdown(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from knowledge import child
+
+    path = _nested(tmp_path / "nested.html", 20_000)
+    outcome: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            load_file(path, pdf_limits=ParseLimits(text_timeout_s=3600, max_depth=10**6))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=parse)
+    worker.start()
+    while not child._live and worker.is_alive():
+        time.sleep(0.05)
+    child.stop_all()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and isinstance(outcome[0], IngestError) and not child._live
+
+
+def test_nested_markup_is_not_quadratic() -> None:
+    """`_drop_chrome` once asked `tag.decomposed` per tag, which searches the subtree on a live tag."""
+    from bs4 import BeautifulSoup
+
+    from knowledge import webpage
+
+    soup = BeautifulSoup("<body>" + "<div>" * 50 + "正文" + "</div>" * 50 + "</body>", "lxml")
+    calls = []
+    real_find = BeautifulSoup.find
+
+    def counting_find(self, *args, **kwargs):
+        calls.append(args[:1])
+        return real_find(self, *args, **kwargs)
+
+    BeautifulSoup.find = counting_find  # type: ignore[method-assign]
+    from bs4 import Tag
+
+    real_tag_find = Tag.find
+    Tag.find = counting_find  # type: ignore[method-assign]
+    try:
+        webpage._drop_chrome(soup.body)
+        webpage._drop_link_lists(soup.body)
+    finally:
+        BeautifulSoup.find = real_find  # type: ignore[method-assign]
+        Tag.find = real_tag_find  # type: ignore[method-assign]
+    assert ("_decomposed",) not in calls
 
 
 def test_invalid_yaml(tmp_path: Path) -> None:

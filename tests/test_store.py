@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, event, inspect, text
 
 from assistant.privacy import mask_pii
@@ -27,7 +29,7 @@ from assistant.store import (
     Store,
     StoreError,
 )
-from assistant.store.models import Base, UTCDateTime
+from assistant.store.models import Base, UTCDateTime, utcnow
 from tests.conftest import postgres_database
 
 TABLES = {
@@ -38,6 +40,7 @@ TABLES = {
     "handoff_notes",
     "curated_answers",
     "processed_updates",
+    "staff_centers",
 }
 CENTER = {"id": "gaoxin", "name": "高新区创业服务中心", "contact": "028-12345678"}
 
@@ -106,7 +109,6 @@ def _in_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 def _head() -> str:
     """The newest revision, read from the scripts (never spelled out: revisions get re-chained)."""
-    from alembic.script import ScriptDirectory
 
     from assistant.store.store import MIGRATIONS
 
@@ -127,6 +129,14 @@ def test_migration_matches_the_models(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []
+
+
+def _alembic_config() -> Config:
+    from assistant.store.store import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
 
 
 def test_two_workers_migrating_at_once(db_url: str) -> None:
@@ -557,11 +567,46 @@ def test_curated_answers(store: Store, staff: tuple[int, int, int]) -> None:
     added = store.add_curated(
         "大学生创业补贴怎么申请？", "到区创业服务中心提交…", "高新区创业服务中心", alice, handoff.id
     )
-    plain = store.add_curated("问", "答")
-    assert store.curated_answers() == [added, plain]
+    plain = store.add_curated("问", "答", question_key="问")
+    assert store.curated_answers() == [plain, added]  # newest first
     assert added.staff_id == alice and added.handoff_id == handoff.id and plain.center_name is None
+    assert added.status == "draft" and store.approved_by_key("问") is None  # a draft is never served
     with pytest.raises(NotFound):
         store.add_curated("问", "答", handoff_id="h_missing")
+
+
+def test_curated_review_lifecycle(store: Store, staff: tuple[int, int, int]) -> None:
+    alice, bob, _ = staff
+    item = store.add_curated("问", "答", staff_id=alice, question_key="问", author_name="Alice")
+    assert len(store.corrections_since(alice, utcnow() - timedelta(hours=1))) == 1
+    before = store.curated_version()
+    approved = store.review_curated(item.id, "approved", bob, "Bob", vector=[0.5, 0.5])
+    assert store.curated_version() != before
+    assert approved.reviewed_by == bob and approved.reviewer_name == "Bob" and approved.reviewed_at
+    assert store.approved_by_key("问") == approved and store.approved_vectors() == [(item.id, [0.5, 0.5])]
+    edited = store.edit_curated(item.id, "新问", "新答", "新问")
+    assert edited.status == "draft" and edited.vector is None and store.approved_by_key("新问") is None
+    store.review_curated(item.id, "disabled", bob, "Bob")
+    assert store.approved_vectors() == [] and store.curated_answers("disabled")[0].id == item.id
+    with pytest.raises(ValueError):
+        store.review_curated(item.id, "published", bob, "Bob")
+    assert store.delete_curated(item.id) is True and store.get_curated(item.id) is None
+    assert store.delete_curated(item.id) is False
+
+
+def test_staff_disable_reset_remove_and_centers(store: Store, staff: tuple[int, int, int]) -> None:
+    alice, _, _ = staff
+    assert store.set_staff_disabled(alice, True).disabled is True
+    again = store.set_staff_disabled(alice, False)
+    assert again.disabled is False and again.credentials_changed_at is not None
+    assert store.set_staff_password(alice, "new-hash").password_hash == "new-hash"
+    scoped = store.set_staff_centers(alice, ["gaoxin", "gaoxin", " "], own_only=True)
+    assert scoped.own_centers_only and store.staff_centers(alice) == ["gaoxin"]
+    ticket = _handoff(store)
+    assert store.list_handoffs(center_ids=["gaoxin"]) == [ticket]
+    assert store.list_handoffs(center_ids=["elsewhere"]) == []
+    assert store.remove_staff(alice) is True and store.get_staff(alice) is None
+    assert store.remove_staff(alice) is False
 
 
 def test_processed_updates_dedupe(db_url: str, store: Store) -> None:
@@ -585,7 +630,9 @@ def test_delete_session_removes_everything(store: Store, staff: tuple[int, int, 
     handoff = _handoff(store)
     store.add_message(handoff.session_id, "founder", "我的身份证是510107199003071236")
     store.add_note(handoff.id, alice, "备注")
-    curated = store.add_curated("问", "答", handoff_id=handoff.id)
+    curated = store.add_curated("我的电话13812345678", "答", handoff_id=handoff.id)
+    store.review_curated(curated.id, "approved", alice, "Alice")
+    draft = store.add_curated("草稿", "答", handoff_id=handoff.id)
     kept = _handoff(store)
 
     assert store.delete_session(handoff.session_id) is True
@@ -593,8 +640,9 @@ def test_delete_session_removes_everything(store: Store, staff: tuple[int, int, 
     assert store.messages(handoff.session_id) == []
     assert store.get_handoff(handoff.id) is None
     assert store.notes(handoff.id) == []
-    assert store.curated_answers()[0].id == curated.id
-    assert store.curated_answers()[0].handoff_id is None
+    [left] = store.curated_answers()
+    assert left.id == curated.id and left.handoff_id is None and "13812345678" not in left.question
+    assert store.get_curated(draft.id) is None  # a draft from the deleted conversation goes with it
     assert store.get_handoff(kept.id) is not None
     assert store.delete_session(handoff.session_id) is False
 

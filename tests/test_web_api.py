@@ -44,7 +44,7 @@ def test_chat_round_trip_returns_a_cited_reply(client):
     [
         ({"message": ""}, 422),
         ({"message": "   "}, 422),
-        ({"message": "长" * 2001}, 413),
+        ({"message": "长" * 2001}, 422),
         ({}, 422),
         ({"message": 42}, 422),
         ({"message": ["算力券"]}, 422),
@@ -279,3 +279,27 @@ def test_access_log_masks_session_ids():
     )
     MaskSessionIds().filter(record)
     assert "s_E5Xz" not in record.getMessage() and "s_***" in record.getMessage()
+
+
+def test_long_messages_cost_more_of_the_rate_limit():
+    from starlette.exceptions import HTTPException
+
+    from connectors.web.deps import ChatGuard
+    from connectors.web.security import RateLimits, message_cost
+
+    assert message_cost("算力券怎么申请？") == 1 and message_cost("长" * 2000) == 9
+    limits = RateLimits(10)  # per IP: 40 a minute
+    office = ChatGuard(limits, "9.9.9.7")
+    for _ in range(5):  # 5 long stories: 45 of the IP's 40
+        office.message(None, "长" * 2000)
+    with pytest.raises(HTTPException) as refused:
+        office.message(None, "短问题")
+    assert refused.value.status_code == 429
+    neighbour = ChatGuard(limits, "9.9.9.8")
+    for _ in range(10):  # short questions from another IP still get through
+        neighbour.message(None, "算力券怎么申请？")
+    session = ChatGuard(limits, "9.9.9.9")
+    session.message("s_long_story_1", "长" * 2000)
+    session.message("s_long_story_1", "长" * 2000)  # 9 < 10: allowed, now 18
+    with pytest.raises(HTTPException):
+        session.message("s_long_story_1", "短")

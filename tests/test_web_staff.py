@@ -74,7 +74,9 @@ def test_login_cookie_csrf_and_logout(client, web_runtime):
 
 
 def test_wrong_password_and_secure_cookie_in_production(tmp_path, kb_index, catalog, web_runtime):
-    settings = web_settings_for(tmp_path, env="production", secret_key="a-long-random-production-secret")
+    settings = web_settings_for(
+        tmp_path, env="production", secret_key="a-long-random-production-secret-for-tests"
+    )
     rt = runtime_for(settings, kb_index, catalog, store=web_runtime.store)
     staff = make_staff(web_runtime.store)
     with TestClient(create_app(runtime=rt), base_url="https://testserver") as c:
@@ -204,28 +206,104 @@ def test_failed_telegram_delivery_is_flagged(client, web_runtime):
     )
 
 
-def test_correction_is_reused_and_exported(tmp_path, kb_index, catalog):
-    rt = runtime_for(
-        web_settings_for(tmp_path), kb_index, catalog
-    )  # its own store: curated answers are global
+def test_a_correction_reaches_founders_only_after_an_admin_approves_it(tmp_path, kb_index, catalog):
+    rt = runtime_for(web_settings_for(tmp_path, corrections_per_hour=3), kb_index, catalog)  # own store
     question = "科技创新券怎么申请？"
-    answer = "科技创新券在成都科技服务平台线上申请，先注册企业账号，再选服务机构签合同，15 个工作日内审核。"
+    answer = "科技创新券在成都科技服务平台线上申请，先注册企业账号，15 个工作日内审核。咨询请拨13812345678。"
     with TestClient(create_app(runtime=rt)) as c:
-        headers = login(c, make_staff(rt.store, "wang", display_name="王老师"))
+        wang = make_staff(rt.store, "wang", display_name="王老师")
+        admin = make_staff(rt.store, "lead", admin=True, display_name="李主任")
+        before = ask(c, question)
         _sid, ticket = open_ticket(c, question)
+        outsider = login(c, make_staff(rt.store, "other"))  # has not claimed the ticket
+        body = {"question": question, "answer": answer}
+        res = c.post(f"/api/handoffs/{ticket}/correct", json=body, headers=outsider)
+        assert res.status_code == 403 and "认领" in _detail(res)
+        headers = login(c, wang)
         c.post(f"/api/handoffs/{ticket}/claim", headers=headers)
+        res = c.post(f"/api/handoffs/{ticket}/correct", json=body, headers=headers)
+        assert res.status_code == 201 and res.json()["status"] == "draft", res.text
+        curated_id = res.json()["curated_id"]
+        draft_reply = ask(c, question)
+        assert all(cit["kind"] != "curated" for cit in draft_reply["citations"])
+        assert draft_reply["answer"] == before["answer"]  # a draft changes nothing for founders
+        assert not (tmp_path / "curated_cases.jsonl").exists()
+        assert c.get("/api/admin/curated", headers=headers).status_code == 403  # not an admin
+        res = c.post(f"/api/admin/curated/{curated_id}/review", json={"status": "approved"}, headers=headers)
+        assert res.status_code == 403
+
+        admin_headers = login(c, admin)
+        [draft] = c.get("/api/admin/curated").json()["items"]
+        assert draft["author_name"] == "王老师" and draft["status"] == "draft"
+        assert "13812345678" not in draft["answer"] and "138****5678" in draft["answer"]  # masked
         res = c.post(
-            f"/api/handoffs/{ticket}/correct", json={"question": question, "answer": answer}, headers=headers
+            f"/api/admin/curated/{curated_id}/review", json={"status": "approved"}, headers=admin_headers
         )
-        assert res.status_code == 201, res.text
-        case = json.loads((tmp_path / "curated_cases.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+        assert res.status_code == 200, res.text
+        done = res.json()
         assert (
-            case["id"] == res.json()["case_id"] and case["source"] == "curated" and case["kind"] == "policy"
+            done["reviewer_name"] == "李主任"
+            and done["reviewed_at"]
+            and done["case_id"] == f"curated-{curated_id}"
         )
-        assert case["question"] == question and case["answer_must"][0] in answer and case["evidence"]
+        case = json.loads((tmp_path / "curated_cases.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+        assert case["id"] == done["case_id"] and case["source"] == "curated" and case["question"] == question
         reply = ask(c, question)
         assert reply["citations"][0]["kind"] == "curated" and reply["citations"][0]["title"] == "服务中心答复"
-        assert answer in reply["answer"]
+        assert "科技创新券在成都科技服务平台线上申请" in reply["answer"]
+        reordered = ask(c, "怎么申请科技创新券")  # the same question in other words: the e5 vector
+        assert reordered["citations"][0]["kind"] == "curated"
+
+        res = c.post(
+            f"/api/admin/curated/{curated_id}/review", json={"status": "disabled"}, headers=admin_headers
+        )
+        assert res.status_code == 200 and res.json()["status"] == "disabled"
+        assert all(cit["kind"] != "curated" for cit in ask(c, question)["citations"])
+        assert c.delete(f"/api/admin/curated/{curated_id}", headers=admin_headers).status_code == 204
+        assert c.delete(f"/api/admin/curated/{curated_id}", headers=admin_headers).status_code == 404
+
+        headers = login(c, wang)
+        for _ in range(
+            3
+        ):  # three per hour in this test (the deleted one no longer counts): the fourth is refused
+            assert c.post(f"/api/handoffs/{ticket}/correct", json=body, headers=headers).status_code == 201
+        res = c.post(f"/api/handoffs/{ticket}/correct", json=body, headers=headers)
+        assert res.status_code == 429 and int(res.headers["retry-after"]) > 0 and "一小时" in _detail(res)
+    rt.close()
+
+
+def test_admin_edits_a_draft_and_an_edit_needs_review_again(tmp_path, kb_index, catalog):
+    rt = runtime_for(web_settings_for(tmp_path), kb_index, catalog)
+    with TestClient(create_app(runtime=rt)) as c:
+        admin = make_staff(rt.store, "lead", admin=True)
+        headers = login(c, admin)
+        _sid, ticket = open_ticket(c, "人才公寓怎么申请？")
+        curated_id = c.post(
+            f"/api/handoffs/{ticket}/correct",
+            json={"question": "人才公寓怎么申请？", "answer": "旧"},
+            headers=headers,
+        ).json()["curated_id"]
+        c.post(f"/api/admin/curated/{curated_id}/review", json={"status": "approved"}, headers=headers)
+        res = c.put(
+            f"/api/admin/curated/{curated_id}",
+            json={
+                "question": "人才公寓怎么申请？",
+                "answer": "到区人才服务中心申请，身份证510107199003071236。",
+            },
+            headers=headers,
+        )
+        assert res.status_code == 200 and res.json()["status"] == "draft"
+        assert "510107199003071236" not in res.json()["answer"]
+        assert all(cit["kind"] != "curated" for cit in ask(c, "人才公寓怎么申请？")["citations"])
+        res = c.post(f"/api/admin/curated/{curated_id}/review", json={"status": "rejected"}, headers=headers)
+        assert res.json()["status"] == "rejected"
+        assert [i["id"] for i in c.get("/api/admin/curated?status=rejected").json()["items"]] == [curated_id]
+        assert (
+            c.put(
+                "/api/admin/curated/999999", json={"question": "q", "answer": "a"}, headers=headers
+            ).status_code
+            == 404
+        )
     rt.close()
 
 
@@ -278,7 +356,6 @@ def test_admin_upload_list_and_remove(tmp_path, embedder, catalog):
 
         for name, data, status in [
             ("细则.md", b"", 422),
-            ("scan.pdf", b"%PDF-1.4 garbage", 422),
             ("tool.exe", b"MZ\x90\x00", 422),
             ("big.md", b"x" * (1024 * 1024 + 10), 413),
             ("../../etc/passwd.md", b"  \n", 422),
@@ -287,6 +364,11 @@ def test_admin_upload_list_and_remove(tmp_path, embedder, catalog):
             assert bad.status_code == status, (name, bad.text)
             _detail(bad)
         assert "细则.md" in _detail(_upload(c, headers, "细则.md", b""))  # names the file, not our path
+        # What needs parsing is answered at once (202) and refused by the job, with the file's name.
+        res = _upload(c, headers, "scan.pdf", b"%PDF-1.4 garbage")
+        assert res.status_code == 202
+        job = _wait(c, res.json()["id"])
+        assert job["status"] == "failed" and "scan.pdf" in job["error"] and str(tmp_path) not in job["error"]
         assert sorted(p.name for p in uploads.iterdir() if p.is_file()) == ["细则.md"]  # bad files deleted
         assert "test-upload-notice" in {d["doc_id"] for d in c.get("/api/admin/documents").json()}
 
@@ -348,3 +430,30 @@ def test_ticket_number_search_and_a_summary_that_follows_the_profile(client, web
 
 def _founder_messages(client, sid: str) -> list[dict]:
     return client.get(f"/api/sessions/{sid}/messages").json()["items"]
+
+
+def _nested_html(levels: int) -> bytes:
+    return (
+        "<html><body>" + "<div>" * levels + "补贴说明，" * 40 + "</div>" * levels + "</body></html>"
+    ).encode()
+
+
+def test_hostile_html_is_refused_by_the_job_while_the_server_keeps_answering(tmp_path, embedder, catalog):
+    from knowledge.index import KnowledgeIndex
+
+    settings = web_settings_for(tmp_path / "data", upload_max_mb=60)
+    rt = runtime_for(settings, KnowledgeIndex(tmp_path / "kb", embedder), catalog)
+    with TestClient(create_app(runtime=rt)) as c:
+        headers = login(c, make_staff(rt.store, "root", admin=True))
+        res = _upload(c, headers, "细则.md", GOOD)
+        assert _wait(c, res.json()["id"])["status"] == "done"
+        nested = _upload(c, headers, "nested.html", _nested_html(20_000))  # the 3.3 MB file of the report
+        huge = _upload(c, headers, "huge.html", b"<p>" + "正文。".encode() * (6 * 1024 * 1024) + b"</p>")
+        assert nested.status_code == 202 and huge.status_code == 202  # answered at once
+        assert c.get("/api/health").status_code == 200  # the server answers while the job parses
+        deep, big = _wait(c, nested.json()["id"]), _wait(c, huge.json()["id"])
+        assert deep["status"] == "failed" and "nested.html" in deep["error"] and "嵌套" in deep["error"]
+        assert big["status"] == "failed" and "huge.html" in big["error"] and "超过上限" in big["error"]
+        assert "test-upload-notice" in {d["doc_id"] for d in c.get("/api/admin/documents").json()}
+        assert sorted(p.name for p in (settings.data_dir / "uploads").iterdir() if p.is_file()) == ["细则.md"]
+    rt.close()

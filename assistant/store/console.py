@@ -1,4 +1,4 @@
-"""Handoff tickets, internal notes, staff accounts and curated answers: the staff console's side."""
+"""Handoff tickets, internal notes and staff accounts: the staff console's side."""
 
 from __future__ import annotations
 
@@ -8,21 +8,19 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import CuratedRow, HandoffRow, NoteRow, StaffRow, utcnow
+from .models import HandoffRow, NoteRow, StaffCenterRow, StaffRow, utcnow
 from .records import (
     REASONS,
     ClaimConflict,
-    CuratedInfo,
     Duplicate,
     Forbidden,
     HandoffInfo,
     MessageInfo,
     NoteInfo,
-    NotFound,
     StaffInfo,
     StoreError,
 )
@@ -147,9 +145,12 @@ class StaffConsole:
         reason: str | None = None,
         older_than_minutes: float | None = None,
         limit: int = 100,
+        center_ids: Iterable[str] | None = None,
     ) -> list[HandoffInfo]:
-        """The queue: most urgent first, then oldest first."""
+        """The queue: most urgent first, then oldest first. `center_ids` limits it to those centers."""
         stmt = select(HandoffRow)
+        if center_ids is not None:
+            stmt = stmt.where(HandoffRow.center_id.in_(tuple(center_ids)))
         if status is not None:
             stmt = stmt.where(HandoffRow.status.in_(as_tuple(status)))
         if center_id is not None:
@@ -271,33 +272,45 @@ class StaffConsole:
         with self._read() as s:
             return [record(StaffInfo, row) for row in s.scalars(select(StaffRow).order_by(StaffRow.id))]
 
-    # -- curated answers --------------------------------------------------------------------------
+    def set_staff_disabled(self, staff_id: int, disabled: bool) -> StaffInfo:
+        """Disable (or enable) an account; a disabled account's logins stop working at once."""
+        with self._write() as s:
+            row = staff_row(s, staff_id)
+            row.disabled = disabled
+            row.credentials_changed_at = utcnow()
+            s.flush()
+            return record(StaffInfo, row)
 
-    def add_curated(
-        self,
-        question: str,
-        answer: str,
-        center_name: str | None = None,
-        staff_id: int | None = None,
-        handoff_id: str | None = None,
-    ) -> CuratedInfo:
-        """An answer written by staff, to be served as a `curated` citation next time."""
-        row = CuratedRow(
-            question=question,
-            answer=answer,
-            center_name=center_name,
-            staff_id=staff_id,
-            handoff_id=handoff_id,
-            created_at=utcnow(),
-        )
-        try:
-            with self._write() as s:
-                s.add(row)
-                s.flush()
-                return record(CuratedInfo, row)
-        except IntegrityError as exc:
-            raise NotFound("工作人员或工单", f"staff={staff_id} handoff={handoff_id}") from exc
+    def set_staff_password(self, staff_id: int, password_hash: str) -> StaffInfo:
+        """A new password; logins made with the old one stop working."""
+        if not password_hash:
+            raise StoreError("密码不能为空。")
+        with self._write() as s:
+            row = staff_row(s, staff_id)
+            row.password_hash, row.credentials_changed_at = password_hash, utcnow()
+            s.flush()
+            return record(StaffInfo, row)
 
-    def curated_answers(self) -> list[CuratedInfo]:
+    def remove_staff(self, staff_id: int) -> bool:
+        """Delete an account. Its tickets, notes and answers stay, without the link to it."""
+        with self._write() as s:
+            result = s.execute(
+                delete(StaffRow).where(StaffRow.id == staff_id).execution_options(synchronize_session=False)
+            )
+            return rowcount(result) > 0
+
+    def set_staff_centers(self, staff_id: int, center_ids: Iterable[str], own_only: bool) -> StaffInfo:
+        """The service centers this staff member works for; `own_only` limits the queue to them."""
+        wanted = sorted({c.strip() for c in center_ids if c and c.strip()})
+        with self._write() as s:
+            row = staff_row(s, staff_id)
+            s.execute(delete(StaffCenterRow).where(StaffCenterRow.staff_id == staff_id))
+            s.add_all(StaffCenterRow(staff_id=staff_id, center_id=c) for c in wanted)
+            row.own_centers_only = own_only and bool(wanted)
+            s.flush()
+            return record(StaffInfo, row)
+
+    def staff_centers(self, staff_id: int) -> list[str]:
+        stmt = select(StaffCenterRow.center_id).where(StaffCenterRow.staff_id == staff_id)
         with self._read() as s:
-            return [record(CuratedInfo, row) for row in s.scalars(select(CuratedRow).order_by(CuratedRow.id))]
+            return sorted(s.scalars(stmt))

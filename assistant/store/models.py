@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .records import CHANNELS, DELIVERIES, REASONS, ROLES, STATUSES
+from .records import CHANNELS, CURATED_STATUSES, DELIVERIES, REASONS, ROLES, STATUSES
 
 # Deterministic constraint names, so later migrations can refer to them on both backends.
 NAMING = {
@@ -122,6 +122,20 @@ class StaffRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    # True: the queue shows only tickets of the centers in staff_centers.
+    own_centers_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    # Logins issued before this (a password reset, a disable) are no longer accepted.
+    credentials_changed_at: Mapped[datetime | None]
+
+
+class StaffCenterRow(Base):
+    """Which service centers a staff member works for."""
+
+    __tablename__ = "staff_centers"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    center_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 ACTIVE = ("open", "claimed")
@@ -181,16 +195,31 @@ class NoteRow(Base):
 
 
 class CuratedRow(Base):
+    """A staff correction: a draft until an admin approves it; only approved rows reach founders."""
+
     __tablename__ = "curated_answers"
+    __table_args__ = (
+        CheckConstraint(one_of("status", CURATED_STATUSES), name="status"),
+        # The founder-side lookup: exact normalised question among approved answers.
+        Index("ix_curated_answers_lookup", "status", "question_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     center_name: Mapped[str | None] = mapped_column(String(200))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
-    # SET NULL: the curated answer outlives the founder's conversation (it holds no founder data).
+    # SET NULL: the curated answer outlives the founder's conversation (its text is masked).
     handoff_id: Mapped[str | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    question_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    vector: Mapped[list[float] | None] = mapped_column(JSONType)  # e5 query vector, set on approval
+    author_name: Mapped[str | None] = mapped_column(String(100))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    reviewer_name: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class ProcessedUpdate(Base):

@@ -4,7 +4,8 @@ StoreError
 ├── NotFound        an id that does not exist (session, message, handoff, staff)
 ├── ClaimConflict   the handoff is held by someone else or already resolved
 ├── Forbidden       the staff member may not do this to this handoff
-└── Duplicate       a username that is already taken
+├── Duplicate       a username that is already taken
+└── TooMany         too many corrections from one staff member in an hour
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ ROLES: tuple[str, ...] = ("founder", "assistant", "staff", "system")
 DELIVERIES: tuple[str, ...] = ("pending", "delivered", "failed")
 REASONS: tuple[str, ...] = ("user_request", "complaint", "low_confidence", "eligibility", "sensitive")
 STATUSES: tuple[str, ...] = ("open", "claimed", "resolved")
+CURATED_STATUSES: tuple[str, ...] = ("draft", "approved", "rejected", "disabled")
+CuratedStatus = Literal["draft", "approved", "rejected", "disabled"]
 
 
 class StoreError(RongchuangError):
@@ -57,6 +60,12 @@ class Forbidden(StoreError):
 
 class Duplicate(StoreError):
     pass
+
+
+class TooMany(StoreError):
+    def __init__(self, text: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +155,9 @@ class StaffInfo:
     password_hash: str = field(repr=False)
     is_admin: bool
     created_at: datetime
+    disabled: bool = False
+    own_centers_only: bool = False
+    credentials_changed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +169,14 @@ class CuratedInfo:
     staff_id: int | None
     handoff_id: str | None
     created_at: datetime
+    status: CuratedStatus = "draft"
+    question_key: str = ""
+    vector: list[float] | None = field(default=None, repr=False)
+    author_name: str | None = None
+    reviewed_by: int | None = None
+    reviewer_name: str | None = None
+    reviewed_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -114,17 +114,20 @@ class SharedState:
         with self._read() as s:
             return _wait(s, bucket, key, limit, window, now)
 
-    def rate_record(self, bucket: str, key: str, window: float, now: float | None = None) -> None:
+    def rate_record(
+        self, bucket: str, key: str, window: float, now: float | None = None, cost: int = 1
+    ) -> None:
+        """Count `cost` hits now (a long message costs several)."""
         now = time.time() if now is None else now
         with self._write() as s:
             _lock_key(s, bucket, key)
             _trim(s, bucket, key, now - window)
-            s.add(RateHitRow(bucket=bucket, key=key[:200], at=now))
+            s.add_all([RateHitRow(bucket=bucket, key=key[:200], at=now) for _ in range(max(1, cost))])
 
     def rate_hit(
-        self, bucket: str, key: str, limit: int, window: float, now: float | None = None
+        self, bucket: str, key: str, limit: int, window: float, now: float | None = None, cost: int = 1
     ) -> int | None:
-        """Count a hit unless over the limit (atomic across workers); the wait in seconds when over."""
+        """Count `cost` hits unless over the limit (atomic across workers); the wait in seconds when over."""
         if limit <= 0:
             return None
         now = time.time() if now is None else now
@@ -133,7 +136,7 @@ class SharedState:
             if (wait := _wait(s, bucket, key, limit, window, now)) is not None:
                 return wait
             _trim(s, bucket, key, now - window)
-            s.add(RateHitRow(bucket=bucket, key=key[:200], at=now))
+            s.add_all([RateHitRow(bucket=bucket, key=key[:200], at=now) for _ in range(max(1, cost))])
             return None
 
     # -- leases -----------------------------------------------------------------------------------

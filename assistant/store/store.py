@@ -23,7 +23,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..privacy import mask_pii
 from .console import StaffConsole
+from .curation import CuratedStore, forget_session_curated
 from .engine import READ_ONLY, make_engine
 from .models import MessageRow, ProcessedUpdate, SessionRow, utcnow
 from .records import CHANNELS, MessageInfo, NotFound, SessionInfo, StoreError
@@ -36,9 +38,10 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATE_LOCK = threading.Lock()
 
 
-class Store(StaffConsole, SharedState):
-    """The one persistence API. Handoff, staff and curated-answer methods live in `console.py`; what
-    several web workers share (staff sessions, upload jobs, rate limits, leases) in `shared.py`."""
+class Store(StaffConsole, CuratedStore, SharedState):
+    """The one persistence API. Handoff and staff methods live in `console.py`, curated answers in
+    `curation.py`, what several web workers share (staff sessions, upload jobs, rate limits, leases)
+    in `shared.py`."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -169,8 +172,10 @@ class Store(StaffConsole, SharedState):
             return record(SessionInfo, row)
 
     def delete_session(self, session_id: str) -> bool:
-        """Delete a founder's conversation on request (PIPL): messages, handoffs and their notes."""
+        """Delete a founder's conversation on request (PIPL): messages, handoffs and their notes; drafts
+        written from it go too, and reviewed answers from it are masked again."""
         with self._write() as s:
+            forget_session_curated(s, session_id, mask_pii)
             result = s.execute(
                 delete(SessionRow)
                 .where(SessionRow.id == session_id)
@@ -179,11 +184,15 @@ class Store(StaffConsole, SharedState):
             return rowcount(result) > 0
 
     def purge(self, older_than_days: int) -> int:
-        """Delete sessions idle longer than the retention period, with everything in them."""
+        """Delete sessions idle longer than the retention period, with everything in them.
+
+        0 days purges every session idle at all (updated before now)."""
         if older_than_days < 0:
             raise ValueError("older_than_days must be >= 0")
         cutoff = utcnow() - timedelta(days=older_than_days)
         with self._write() as s:
+            for sid in s.scalars(select(SessionRow.id).where(SessionRow.updated_at < cutoff)).all():
+                forget_session_curated(s, sid, mask_pii)
             result = s.execute(
                 delete(SessionRow)
                 .where(SessionRow.updated_at < cutoff)

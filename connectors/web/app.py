@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from assistant import logsafe
 from assistant.runtime import Runtime
 from assistant.settings import Settings
 
-from . import errors, routes_admin, routes_chat, routes_staff
+from . import errors, routes_admin, routes_chat, routes_review, routes_staff
 from .auth import TokenSigner
 from .jobs import Uploads
 from .security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -32,6 +33,7 @@ TAGS = [
     {"name": "工作人员登录", "description": "HttpOnly 会话 Cookie + X-CSRF-Token。"},
     {"name": "转人工工单", "description": "服务中心工作人员处理转人工的队列。"},
     {"name": "知识库管理", "description": "仅管理员：上传、查看、删除知识库文件。"},
+    {"name": "答复审核和账号", "description": "仅管理员：审核工作人员写的答复，查看和停用账号。"},
     {"name": "运维", "description": "健康检查。"},
 ]
 
@@ -49,6 +51,8 @@ def _mask_access_log() -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, MaskSessionIds) for f in access.filters):
         access.addFilter(MaskSessionIds())
+    # Every handler (ours and uvicorn's, set up by now): control characters escaped, PII masked.
+    logsafe.install("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def _attach(app: FastAPI, rt: Runtime) -> None:
@@ -59,6 +63,7 @@ def _attach(app: FastAPI, rt: Runtime) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owned = getattr(app.state, "runtime", None) is None
+    _mask_access_log()
     if owned:
         log.info("正在启动蓉创助手：检查知识库索引（有新文件才导入），加载分词和嵌入模型…")
         _attach(app, await anyio.to_thread.run_sync(Runtime.start, app.state.settings))
@@ -106,10 +111,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         _attach(app, runtime)
     errors.install(app)
+    errors.document(app)
     upload_limit = settings.upload_max_mb * 1024 * 1024 + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=JSON_LIMIT, upload_bytes=upload_limit)
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (routes_chat.router, routes_staff.auth, routes_staff.router, routes_admin.router):
+    routers = (
+        routes_chat.router,
+        routes_staff.auth,
+        routes_staff.router,
+        routes_admin.router,
+        routes_review.router,
+    )
+    for router in routers:
         app.include_router(router)
     _pages(app)
     _mask_access_log()

@@ -57,6 +57,11 @@ class StaffToken:
     staff_id: int
     expires: int
     nonce: str
+    ttl: int = SESSION_SECONDS
+
+    @property
+    def issued_at(self) -> int:
+        return self.expires - self.ttl
 
 
 def _b64(raw: bytes) -> str:
@@ -72,7 +77,7 @@ class TokenSigner:
         return _b64(hmac.new(self._key, f"{purpose}\0{payload}".encode(), hashlib.sha256).digest())
 
     def issue(self, staff_id: int) -> tuple[str, StaffToken]:
-        tok = StaffToken(staff_id, int(time.time()) + self.ttl, secrets.token_urlsafe(16))
+        tok = StaffToken(staff_id, int(time.time()) + self.ttl, secrets.token_urlsafe(16), self.ttl)
         payload = f"{tok.staff_id}.{tok.expires}.{tok.nonce}"
         return f"{payload}.{self._mac('session', payload)}", tok
 
@@ -85,7 +90,7 @@ class TokenSigner:
         sid, exp, nonce = payload.split(".")
         if not (sid.isdigit() and exp.isdigit()) or int(exp) < time.time():
             return None
-        return StaffToken(int(sid), int(exp), nonce)
+        return StaffToken(int(sid), int(exp), nonce, self.ttl)
 
     def csrf(self, tok: StaffToken) -> str:
         return self._mac("csrf", tok.nonce)

@@ -15,7 +15,7 @@ from knowledge.index import DocInfo
 
 from .deps import AdminDep, RuntimeDep, SettingsDep
 from .jobs import Uploads
-from .schemas import DocumentOut, ErrorOut, JobOut, Responses
+from .schemas import DOC_ID_PATTERN, ID_PATTERN, DocumentOut, ErrorOut, JobOut, Responses
 
 router = APIRouter(prefix="/api/admin", tags=["知识库管理"])
 ADMIN_ERRORS: Responses = {
@@ -62,7 +62,9 @@ def upload(
     summary="导入进度",
     responses={**ADMIN_ERRORS, 404: {"model": ErrorOut, "description": "没有这个任务"}},
 )
-def job(request: Request, job_id: Annotated[str, PathParam(max_length=40)], _admin: AdminDep) -> JobOut:
+def job(
+    request: Request, job_id: Annotated[str, PathParam(max_length=40, pattern=ID_PATTERN)], _admin: AdminDep
+) -> JobOut:
     found = _uploads(request).get(job_id)
     if found is None:
         raise HTTPException(404, "没有这个导入任务（任务记录保留 30 天），请重新上传。")
@@ -84,7 +86,10 @@ def documents(request: Request, _admin: AdminDep, rt: RuntimeDep) -> list[Docume
     responses={**ADMIN_ERRORS, 404: {"model": ErrorOut, "description": "没有这个文件"}},
 )
 def remove(
-    request: Request, doc_id: Annotated[str, PathParam(max_length=200)], _admin: AdminDep, rt: RuntimeDep
+    request: Request,
+    doc_id: Annotated[str, PathParam(max_length=200, pattern=DOC_ID_PATTERN)],
+    _admin: AdminDep,
+    rt: RuntimeDep,
 ) -> Response:
     """从索引里删掉它的全部段落。上传的文件一并删除；内置知识库的文件下次启动导入时会回来。"""
     source = next((d.meta.source for d in rt.index.documents() if d.meta.doc_id == doc_id), None)

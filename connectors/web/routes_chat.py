@@ -8,11 +8,13 @@ import anyio
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
+from assistant.engine import Assistant
 from assistant.reply import Profile, Reply
 from assistant.store import Store
 
-from .deps import AnswerSlotsDep, AssistantDep, ChatGuardDep, RuntimeDep, SettingsDep, StoreDep
+from .deps import AnswerSlotsDep, AssistantDep, ChatGuardDep, HeavySlotsDep, RuntimeDep, SettingsDep, StoreDep
 from .schemas import SESSION_PATTERN, ChatIn, ConversationOut, ErrorOut, HealthOut, ReplyOut, Responses
+from .security import HEAVY_CHARS
 from .stream import reply_events
 from .views import founder_view
 
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["创业者对话"])
 SessionId = Annotated[str, Path(pattern=SESSION_PATTERN, description="对话的 session_id（只给本人的凭据）。")]
 FOUNDER_ROLES = ("founder", "assistant", "staff")
 ERRORS: Responses = {
-    413: {"model": ErrorOut, "description": "消息太长"},
+    413: {"model": ErrorOut, "description": "请求体超过 64 KB"},
     422: {"model": ErrorOut, "description": "消息为空或格式不对"},
     429: {"model": ErrorOut, "description": "发得太快，稍后再试（见 Retry-After）"},
 }
@@ -28,12 +30,26 @@ NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "没有这个对
 
 
 @router.post("/chat", response_model=ReplyOut, summary="提问，得到带引用的回答", responses=ERRORS)
-async def chat(body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots: AnswerSlotsDep) -> Reply:
-    """一问一答。回答里的 [n] 对应 `citations` 里第 n 条原文；`parks`、`funds` 是推荐卡片。"""
-    guard.session(body.session_id)
-    return await anyio.to_thread.run_sync(
-        assistant.respond, body.session_id, body.message, "web", limiter=slots
-    )
+async def chat(
+    body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots: AnswerSlotsDep, heavy: HeavySlotsDep
+) -> Reply:
+    """一问一答。回答里的 [n] 对应 `citations` 里第 n 条原文；`parks`、`funds` 是推荐卡片。
+    长消息在频率限制里按长度多计几次。"""
+    guard.message(body.session_id, body.message)
+    return await _answer(assistant, body, slots, heavy)
+
+
+async def _answer(
+    assistant: Assistant, body: ChatIn, slots: anyio.CapacityLimiter, heavy: anyio.CapacityLimiter
+) -> Reply:
+    if len(body.message) <= HEAVY_CHARS:
+        return await anyio.to_thread.run_sync(
+            assistant.respond, body.session_id, body.message, "web", limiter=slots
+        )
+    async with heavy:  # long stories queue among themselves, leaving slots for short questions
+        return await anyio.to_thread.run_sync(
+            assistant.respond, body.session_id, body.message, "web", limiter=slots
+        )
 
 
 @router.post(
@@ -57,13 +73,11 @@ async def chat(body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots
     },
 )
 async def chat_stream(
-    body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots: AnswerSlotsDep
+    body: ChatIn, assistant: AssistantDep, guard: ChatGuardDep, slots: AnswerSlotsDep, heavy: HeavySlotsDep
 ) -> StreamingResponse:
     """和 `/api/chat` 一样，但按句子把回答推给页面。消息有问题时直接返回 413/422，不开始事件流。"""
-    guard.session(body.session_id)
-    reply = await anyio.to_thread.run_sync(
-        assistant.respond, body.session_id, body.message, "web", limiter=slots
-    )
+    guard.message(body.session_id, body.message)
+    reply = await _answer(assistant, body, slots, heavy)
     return StreamingResponse(
         reply_events(reply),
         media_type="text/event-stream",

@@ -6,12 +6,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from assistant.store import HandoffInfo, SessionInfo, Store
+from assistant.store import HandoffInfo, SessionInfo, StaffInfo, Store
 
 from .auth import COOKIE, start_session, verify_password
-from .corrections import record_correction
-from .deps import ClientIpDep, CsrfDep, LimitsDep, SettingsDep, SignerDep, StaffDep, StoreDep, TokenDep
+from .deps import (
+    ClientIpDep,
+    CsrfDep,
+    CuratedDep,
+    LimitsDep,
+    SettingsDep,
+    SignerDep,
+    StaffDep,
+    StoreDep,
+    TokenDep,
+)
 from .schemas import (
+    ID_PATTERN,
     CorrectIn,
     CorrectOut,
     ErrorOut,
@@ -30,7 +40,9 @@ from .views import staff_names, staff_out, ticket_detail, ticket_out
 
 auth = APIRouter(prefix="/api/staff", tags=["工作人员登录"])
 router = APIRouter(prefix="/api/handoffs", tags=["转人工工单"])
-HandoffId = Annotated[str, Path(max_length=64, description="工单 id，如 h_I_RUiqVOz3BI（不是六位工单号）。")]
+HandoffId = Annotated[
+    str, Path(max_length=64, pattern=ID_PATTERN, description="工单 id，如 h_I_RUiqVOz3BI（不是六位工单号）。")
+]
 AUTH_ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "未登录"},
     403: {"model": ErrorOut, "description": "CSRF 令牌不对或无权限"},
@@ -68,6 +80,8 @@ def login(
         limits.login_ip.record(ip)
         limits.login_user.record(user_key)
         raise HTTPException(401, "用户名或密码不正确。")
+    if staff.disabled:
+        raise HTTPException(401, "账号已停用，请联系管理员。")
     raw, tok = start_session(signer, store, staff.id)
     response.set_cookie(
         COOKIE,
@@ -98,11 +112,11 @@ def me(staff: StaffDep, tok: TokenDep, signer: SignerDep) -> LoginOut:
 
 @router.get("", response_model=QueueOut, summary="工单队列", responses=AUTH_ERRORS)
 def queue(
-    _staff: StaffDep,
+    staff: StaffDep,
     store: StoreDep,
     settings: SettingsDep,
     status: Annotated[Status, Query(description="active = 待认领和处理中；all = 全部")] = "open",
-    center: Annotated[str | None, Query(max_length=80, description="服务中心 id")] = None,
+    center: Annotated[str | None, Query(max_length=80, pattern=ID_PATTERN, description="服务中心 id")] = None,
     reason: Annotated[Reason | None, Query(description="转人工原因")] = None,
     older_than: Annotated[int | None, Query(ge=0, le=525600, description="只看等了超过这么多分钟的")] = None,
     q: Annotated[
@@ -111,13 +125,19 @@ def queue(
     ] = None,
 ) -> QueueOut:
     """最急的在前（投诉、敏感问题优先），同级按等待时间。每张工单带等待分钟数和是否超时。
-    带 q 时按工单号找（所有状态，新的在前）。"""
+    带 q 时按工单号找（所有状态，新的在前）。设为“只看本中心”的工作人员只看到分配给自己服务中心的工单。"""
+    scope = _scope(store, staff)
     if q and q.strip():
-        tickets = store.find_handoffs(q)
+        tickets = [t for t in store.find_handoffs(q) if scope is None or t.center_id in scope]
     else:
         statuses = {"active": ("open", "claimed"), "all": None}.get(status, status)
         tickets = store.list_handoffs(
-            statuses, center_id=center or None, reason=reason, older_than_minutes=older_than, limit=200
+            statuses,
+            center_id=center or None,
+            reason=reason,
+            older_than_minutes=older_than,
+            limit=200,
+            center_ids=scope,
         )
     names, target = staff_names(store), settings.response_target_minutes
     sessions = _sessions(store, tickets)
@@ -127,11 +147,13 @@ def queue(
 
 
 @router.get("/{handoff_id}", response_model=TicketDetailOut, summary="工单详情", responses=TICKET_ERRORS)
-def detail(
-    handoff_id: HandoffId, _staff: StaffDep, store: StoreDep, settings: SettingsDep
-) -> TicketDetailOut:
+def detail(handoff_id: HandoffId, staff: StaffDep, store: StoreDep, settings: SettingsDep) -> TicketDetailOut:
     """对话全文、助手引用的原文、创业者画像、建议的服务中心、内部备注和回复的投递状态。"""
-    return ticket_detail(store, _ticket(store, handoff_id), settings.response_target_minutes)
+    ticket = _ticket(store, handoff_id)
+    scope = _scope(store, staff)
+    if scope is not None and ticket.center_id not in scope:
+        raise HTTPException(403, "这张工单不属于你的服务中心；如需处理，请联系管理员分配。")
+    return ticket_detail(store, ticket, settings.response_target_minutes)
 
 
 @router.post(
@@ -182,15 +204,20 @@ def resolve(
     response_model=CorrectOut,
     status_code=201,
     summary="标记答错并写正确答案",
-    responses=TICKET_ERRORS,
+    responses={**TICKET_ERRORS, 429: {"model": ErrorOut, "description": "一小时内提交太多"}},
 )
 def correct(
-    handoff_id: HandoffId, body: CorrectIn, staff: CsrfDep, store: StoreDep, settings: SettingsDep
+    handoff_id: HandoffId, body: CorrectIn, staff: CsrfDep, store: StoreDep, curated: CuratedDep
 ) -> CorrectOut:
-    """保存为服务中心答复：之后同样的问题，助手直接引用它（标注服务中心和日期）；同时导出为评测用例。"""
-    ticket = _ticket(store, handoff_id)
-    item, case = record_correction(store, settings.data_dir, ticket, staff, body.question, body.answer)
-    return CorrectOut(curated_id=item.id, case_id=case["id"])
+    """存为草稿（电话、身份证号等会被遮盖）：管理员审核通过后，同样的问题助手才会引用它。
+    只有认领这张工单的人或管理员可以提交；每人每小时有上限。"""
+    item = curated.submit(_ticket(store, handoff_id), staff, body.question, body.answer)
+    return CorrectOut(curated_id=item.id, status="draft")
+
+
+def _scope(store: Store, staff: StaffInfo) -> list[str] | None:
+    """The centers whose tickets this staff member sees, or None for all."""
+    return store.staff_centers(staff.id) if staff.own_centers_only and not staff.is_admin else None
 
 
 def _ticket(store: Store, handoff_id: str) -> HandoffInfo:

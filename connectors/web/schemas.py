@@ -2,18 +2,79 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from assistant.reply import Center, Citation, Handoff, Profile, Reply
 
 SESSION_PATTERN = r"^s_[A-Za-z0-9_-]{8,64}$"
+ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
+DOC_ID_PATTERN = r"^[^\x00-\x1f\x7f/]+$"  # doc ids may be Chinese; never control characters
+# Never storable or printable: lone surrogates (not UTF-8 at all) and NUL (PostgreSQL text refuses it).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+# Harmless in free text but never meant: BEL, ESC, backspace … (tab and newlines stay).
+_STRAY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def free_text(value: str) -> str:
+    """Refuse what cannot be stored; drop stray control characters."""
+    if _UNSTORABLE.search(value):
+        raise PydanticCustomError("text_unstorable", "contains a lone surrogate or NUL")
+    cleaned = _STRAY_CONTROL.sub("", value)
+    if value.strip() and not cleaned.strip():
+        raise PydanticCustomError("string_too_short", "nothing left but control characters")
+    return cleaned
+
+
+def plain_token(value: str) -> str:
+    """Identifiers and usernames hold no control characters: they are dropped (an id that then
+    matches nothing is simply unknown; a username, a failed login)."""
+    return _ANY_CONTROL.sub("", value)
+
+
+# The same rules as JSON Schema patterns, for the documentation only: pydantic's regex engine cannot
+# spell surrogates, so the validators above enforce them.
+_OK = r"[^\x00\ud800-\udfff]"
+FREE_PATTERN = rf"^{_OK}*$"
+FILLED_PATTERN = rf"^{_OK}*[^\s\x00-\x1f\x7f\ud800-\udfff]{_OK}*$"  # something left after stripping
+MESSAGE_PATTERN = rf"^{_OK}*[^\s\x00\ud800-\udfff]{_OK}*$"  # not blank
+
+
+def storable_text(value: str) -> str:
+    """Refuse what cannot be stored, change nothing else (the assistant counts the message's length)."""
+    if _UNSTORABLE.search(value):
+        raise PydanticCustomError("text_unstorable", "contains a lone surrogate or NUL")
+    return value
+
+
+FreeText = Annotated[str, AfterValidator(free_text), Field(json_schema_extra={"pattern": FREE_PATTERN})]
+Message = Annotated[str, AfterValidator(storable_text)]
+Token = Annotated[str, AfterValidator(plain_token)]
+_FILLED = Field(json_schema_extra={"pattern": FILLED_PATTERN})
 # Staff text: surrounding spaces dropped, and then it may not be empty.
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Line = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    AfterValidator(free_text),
+    _FILLED,
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    AfterValidator(free_text),
+    _FILLED,
+]
+Question = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(free_text),
+    _FILLED,
+]
 
 CITATION_EXAMPLE = {
     "n": 1,
@@ -63,10 +124,34 @@ class ErrorOut(BaseModel):
     detail: str
 
 
+class FieldErrorOut(BaseModel):
+    loc: list[str] = Field(description="出错的位置，如 body.message。")
+    msg: str = Field(description="中文说明。")
+    type: str = Field(description="错误类别，如 missing、string_too_long、text_unstorable。")
+
+
+class ValidationErrorOut(BaseModel):
+    """What every 422 carries (the documented shape of FastAPI's validation errors is replaced)."""
+
+    model_config = _example(
+        {
+            "detail": "请求格式不正确：缺少必填字段 “message”。",
+            "errors": [{"loc": ["body", "message"], "msg": "缺少必填字段 “message”", "type": "missing"}],
+        }
+    )
+    detail: str
+    errors: list[FieldErrorOut] = []
+
+
 class ChatIn(BaseModel):
     model_config = _example({"message": "算力券怎么申请？", "session_id": "s_E5XzyjqkQARYoMSD"})
-    message: str = Field(description="创业者的问题（最多 max_message_chars 个字）。")
-    session_id: str | None = Field(
+    # Length and emptiness are the assistant's to refuse (413 / 422 with its own words, and the limit
+    # is a setting); the schema documents the default so generated clients stay inside it.
+    message: Message = Field(
+        description="创业者的问题（最多 max_message_chars 个字，默认 2000）。",
+        json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": MESSAGE_PATTERN},
+    )
+    session_id: Token | None = Field(
         None, max_length=80, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"
     )
 
@@ -144,8 +229,8 @@ class HealthOut(BaseModel):
 
 class LoginIn(BaseModel):
     model_config = _example({"username": "wang", "password": "一段足够长的密码"})
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: Token = Field(min_length=1, max_length=64)
+    password: FreeText = Field(min_length=1, max_length=256)
 
 
 class StaffOut(BaseModel):
@@ -252,8 +337,87 @@ class CorrectIn(BaseModel):
 
 
 class CorrectOut(BaseModel):
+    model_config = _example({"curated_id": 12, "status": "draft"})
     curated_id: int
-    case_id: str
+    status: Literal["draft"] = Field(description="草稿：管理员审核通过后才会回答创业者。")
+
+
+class CuratedOut(BaseModel):
+    model_config = _example(
+        {
+            "id": 12,
+            "question": "算力券怎么申请？",
+            "answer": "在成都市算力券申领平台线上申请。",
+            "status": "approved",
+            "center_name": "高新区创业服务中心",
+            "handoff_id": "h_I_RUiqVOz3BI",
+            "author_name": "王老师",
+            "created_at": "2026-05-12T09:30:00Z",
+            "reviewer_name": "李主任",
+            "reviewed_at": "2026-05-12T10:02:00Z",
+            "case_id": "curated-12",
+        }
+    )
+    id: int
+    question: str
+    answer: str
+    status: Literal["draft", "approved", "rejected", "disabled"]
+    center_name: str | None
+    handoff_id: str | None
+    author_name: str | None = Field(description="写这条答复的工作人员。")
+    created_at: datetime
+    reviewer_name: str | None = Field(description="审核（通过、驳回或停用）的管理员。")
+    reviewed_at: datetime | None
+    case_id: str | None = Field(None, description="审核通过时导出的评测用例 id。")
+
+
+class CuratedListOut(BaseModel):
+    items: list[CuratedOut]
+
+
+class CuratedEditIn(BaseModel):
+    model_config = _example({"question": "算力券怎么申请？", "answer": "在成都市算力券申领平台线上申请。"})
+    question: Question
+    answer: Text
+
+
+class CuratedReviewIn(BaseModel):
+    model_config = _example({"status": "approved"})
+    status: Literal["approved", "rejected", "disabled", "draft"] = Field(
+        description="approved 通过（创业者可见）；rejected 驳回；disabled 停用；draft 退回草稿。"
+    )
+
+
+class StaffAdminOut(StaffOut):
+    model_config = _example(
+        {
+            "id": 3,
+            "username": "wang",
+            "display_name": "王老师",
+            "is_admin": False,
+            "disabled": False,
+            "centers": ["center-tech-service"],
+            "own_centers_only": True,
+            "created_at": "2026-05-01T08:00:00Z",
+        }
+    )
+    disabled: bool
+    centers: list[str]
+    own_centers_only: bool = Field(description="只看自己服务中心的工单。")
+    created_at: datetime
+
+
+class StaffListOut(BaseModel):
+    items: list[StaffAdminOut]
+
+
+class StaffPatchIn(BaseModel):
+    model_config = _example({"disabled": True})
+    disabled: bool | None = None
+    centers: list[Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN)]] | None = Field(
+        None, max_length=50
+    )
+    own_centers_only: bool | None = None
 
 
 # -- knowledge admin --------------------------------------------------------------------------------

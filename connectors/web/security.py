@@ -149,18 +149,30 @@ class SlidingWindow:
         """Seconds until `key` may try again, or None when it is under the limit."""
         return self.store.rate_retry_after(self.bucket, key, self.limit, self.window, self.clock())
 
-    def record(self, key: str) -> None:
+    def record(self, key: str, cost: int = 1) -> None:
+        """Count `cost` hits now (a long message costs several)."""
         if self.limit > 0:
-            self.store.rate_record(self.bucket, key, self.window, self.clock())
+            self.store.rate_record(self.bucket, key, self.window, self.clock(), cost)
 
-    def hit(self, key: str) -> int | None:
-        """Record a hit unless over the limit (one atomic step); the wait in seconds when over it."""
-        return self.store.rate_hit(self.bucket, key, self.limit, self.window, self.clock())
+    def hit(self, key: str, cost: int = 1) -> int | None:
+        """Record `cost` hits unless over the limit (one atomic step); the wait in seconds when over it."""
+        return self.store.rate_hit(self.bucket, key, self.limit, self.window, self.clock(), cost)
+
+
+def message_cost(text: str) -> int:
+    """What a message costs against the rate limit: 1 for a question, more for a long story (its
+    answer is more CPU work), so one client sending long messages cannot starve the others."""
+    return 1 + len(text) // COST_CHARS
+
+
+COST_CHARS = 250  # a 2,000-character message costs 9 of the minute's budget
+HEAVY_CHARS = 300  # longer messages also wait for a "heavy" answer slot (see deps.get_heavy_slots)
 
 
 class RateLimits:
-    """The app's limiters. Chat: per session and per IP (an IP may be a whole office behind NAT,
-    so it gets IP_FACTOR times the session limit). Logins: failures per IP and per username."""
+    """The app's limiters. Chat: cost per session and per IP (an IP may be a whole office behind NAT,
+    so it gets IP_FACTOR times the session limit); a short question costs 1, a long message more
+    (`message_cost`). Logins: failures per IP and per username."""
 
     IP_FACTOR = 4
     LOGIN_FAILURES = 5

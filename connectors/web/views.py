@@ -93,8 +93,17 @@ def staff_names(store: Store) -> dict[int, str]:
 
 
 def _message(m: MessageInfo) -> ConsoleMessageOut:
-    """What the founder sees, plus how its delivery went."""
-    return ConsoleMessageOut(**dict(founder_view(m)), delivery=m.delivery, delivery_error=m.delivery_error)
+    """What the founder sees, plus how its delivery went; never the session id (the founder's only
+    credential: whoever holds it can read and write the conversation)."""
+    view = founder_view(m)
+    if view.reply is not None:
+        view.reply = view.reply.model_copy(update={"session_id": short_session(view.reply.session_id)})
+    return ConsoleMessageOut(**dict(view), delivery=m.delivery, delivery_error=m.delivery_error)
+
+
+def short_session(session_id: str) -> str:
+    """Enough to tell two conversations apart in a log or the console, not enough to use one."""
+    return f"{session_id[:6]}…" if session_id else session_id
 
 
 def _note(n: NoteInfo, names: dict[int, str]) -> NoteOut:

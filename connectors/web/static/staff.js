@@ -41,7 +41,7 @@ const Staff = (() => {
     $("app-view").hidden = false;
     $("who-box").hidden = false;
     $("who").textContent = `${data.staff.display_name}${data.staff.is_admin ? "（管理员）" : ""}`;
-    $("tab-admin").hidden = !data.staff.is_admin;
+    for (const tab of ["tab-admin", "tab-review", "tab-team"]) $(tab).hidden = !data.staff.is_admin;
     loadQueue();
     state.timers.queue = setInterval(loadQueue, 15000);
     state.timers.ticket = setInterval(() => state.ticketId && refreshTicket(), 5000);
@@ -67,12 +67,16 @@ const Staff = (() => {
   }
 
   function showTab(name) {
-    for (const [tab, panel] of [["tab-queue", "queue-panel"], ["tab-admin", "admin-panel"]]) {
+    const tabs = [["tab-queue", "queue-panel"], ["tab-admin", "admin-panel"], ["tab-review", "review-panel"],
+      ["tab-team", "team-panel"]];
+    for (const [tab, panel] of tabs) {
       const on = tab === `tab-${name}`;
       $(tab).setAttribute("aria-selected", String(on));
       $(panel).hidden = !on;
     }
     if (name === "admin") Admin.load();
+    if (name === "review") Review.load();
+    if (name === "team") Review.loadTeam();
   }
 
   // -- queue -------------------------------------------------------------------------------------
@@ -330,7 +334,7 @@ const Staff = (() => {
     const res = await post(`/api/handoffs/${encodeURIComponent(state.ticketId)}/correct`,
       {question: $("correct-question").value.trim(), answer: $("correct-answer").value.trim()});
     const status = $("correct-status");
-    status.textContent = res.ok ? "已保存：助手下次会用这段答复回答同样的问题。" : res.error;
+    status.textContent = res.ok ? "已存为草稿：管理员审核通过后，助手才会用它回答同样的问题。" : res.error;
     status.classList.toggle("error", !res.ok);
   }
 
@@ -343,6 +347,8 @@ const Staff = (() => {
     $("f-number").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(loadQueue, 300); });
     $("tab-queue").addEventListener("click", () => showTab("queue"));
     $("tab-admin").addEventListener("click", () => showTab("admin"));
+    $("tab-review").addEventListener("click", () => showTab("review"));
+    $("tab-team").addEventListener("click", () => showTab("team"));
     $("correct-form").addEventListener("submit", saveCorrection);
   }
 

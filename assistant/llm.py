@@ -50,6 +50,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "flag_sample": (),
         "flag_region": ("region",),
         "flag_expired": (),
+        "flag_pending": (),
         "question": ("question", "profile", "passages"),
         "no_profile": (),
         "no_passages": (),
@@ -271,6 +272,8 @@ class AgentTurn:
             flags.append(render(PASSAGES, "flag_region", region=p.meta.region))
         if not p.meta.is_valid_on(self.cites.today):
             flags.append(render(PASSAGES, "flag_expired"))
+        if p.meta.pending:
+            flags.append(render(PASSAGES, "flag_pending"))
         return "".join(flags)
 
     def _profile(self) -> str:

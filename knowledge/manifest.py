@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS embed_cache (
   key TEXT PRIMARY KEY, vector BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reviews (
+  doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT NOT NULL, doc_number TEXT,
+  issuer TEXT, reviewed_by TEXT NOT NULL, reviewed_at TEXT NOT NULL
+);
 """
 
 
@@ -104,6 +108,33 @@ class Manifest:
     def passages(self) -> list[Passage]:
         rows = self._db.execute("SELECT body FROM passages ORDER BY doc_id, seq")
         return [Passage.model_validate_json(r[0]) for r in rows]
+
+    def passages_of_source(self, source: str) -> list[Passage]:
+        rows = self._db.execute("SELECT body FROM passages WHERE source=? ORDER BY doc_id, seq", (source,))
+        return [Passage.model_validate_json(r[0]) for r in rows]
+
+    # reviews of uploaded documents -----------------------------------------------------------
+    def review(self, doc_id: str) -> dict | None:
+        """The metadata an admin confirmed for `doc_id`, and the file hash it was confirmed for."""
+        cols = ("doc_id", "content_hash", "title", "doc_number", "issuer", "reviewed_by", "reviewed_at")
+        row = self._db.execute(f"SELECT {','.join(cols)} FROM reviews WHERE doc_id=?", (doc_id,)).fetchone()
+        return dict(zip(cols, row, strict=True)) if row else None
+
+    def record_review(
+        self,
+        doc_id: str,
+        content_hash: str,
+        title: str,
+        doc_number: str | None,
+        issuer: str | None,
+        by: str,
+        at: str,
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO reviews VALUES (?,?,?,?,?,?,?)",
+                (doc_id, content_hash, title, doc_number, issuer, by, at),
+            )
 
     def passage_ids_of(self, source: str) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT passage_id FROM passages WHERE source=?", (source,))]

@@ -67,6 +67,8 @@ def ingest(
     )
     for _source, why in report.skipped:
         err.print(f"[yellow]跳过[/yellow] {why}")
+    for doc in report.flagged:  # orders, payment requests, links inside a document: never quoted
+        err.print(f"[red]需要检查[/red] {doc.describe()}。请核对原文，删掉这些内容后重新导入。")
     if report.skipped and not report.ingested and not report.unchanged:
         raise typer.Exit(1)
 

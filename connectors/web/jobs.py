@@ -37,6 +37,7 @@ class Job:
     done_passages: int = 0
     error: str | None = None
     doc_ids: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)  # the ingest screen's findings, one line a document
 
 
 class JobProgress(Progress):
@@ -99,7 +100,7 @@ class Uploads:
     def _run(self, job: Job, path: Path) -> None:
         job.status = "running"
         try:
-            report = self.index.ingest([path], prune=False, progress=JobProgress(job))
+            report = self.index.ingest([path], prune=False, progress=JobProgress(job), pending=True)
         except Exception as exc:  # anything else: report it on the job, never kill the worker
             log.exception("ingest of %s failed", job.filename)
             job.status, job.error = (
@@ -114,6 +115,7 @@ class Uploads:
             return
         job.doc_ids = sorted(d.meta.doc_id for d in self.index.documents() if self._owns(d.meta.source, path))
         job.done_passages = max(job.done_passages, job.passages)
+        job.flagged = [doc.describe() for doc in report.flagged]
         job.status = "done"
         log.info("uploaded %s ingested: %d passages", job.filename, report.passages)
 

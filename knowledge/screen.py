@@ -24,11 +24,14 @@ import yaml
 
 Scope = Literal["passages", "messages"]
 ORDINARY = "ordinary"
-# Nearest example of an instruction label at or above this cosine similarity, and nearer than any
-# ordinary example by MARGIN: flagged. Measured on the bundled KB with 20 laws (0 flagged) and on the
-# attack passages of tests/test_screen.py (all flagged by patterns or vectors).
-MIN_SIMILARITY = 0.90
-MARGIN = 0.02
+# Nearest example of an instruction label at or above this cosine similarity, and nearer than the
+# nearest ordinary example by MARGIN: flagged. e5-small puts every Chinese text at 0.85-0.93 from every
+# other, so the vectors only decide clear cases: over the bundled KB and the 20 test laws (693 passages)
+# the largest margin is 0.017, so none is flagged at 0.03; reworded English orders without a cue word
+# measure 0.09, the strongest Chinese attack 0.04. The exact patterns carry the rest.
+# tests/test_screen.py holds both ends: the bundled KB unflagged, reworded orders flagged.
+MIN_SIMILARITY = 0.85
+MARGIN = 0.03
 _SPACE = re.compile(r"\s+")
 
 

@@ -244,7 +244,8 @@ class AgentTurn:
     def _passage(self, hit: Hit) -> str:
         n = self.number(hit)
         p = hit.passage
-        number = render(PASSAGES, "doc_number", doc_number=p.meta.doc_number) if p.meta.doc_number else ""
+        shown = p.meta.doc_number and not p.meta.pending  # an unconfirmed 文号 is not presented as official
+        number = render(PASSAGES, "doc_number", doc_number=p.meta.doc_number) if shown else ""
         return render(
             PASSAGES,
             "passage",

@@ -331,7 +331,8 @@ class KnowledgeIndex:
     ) -> None:
         """Flag the passages that give orders, ask for money or credentials, or carry links and
         account numbers; name their documents in the report."""
-        found = screen([p.text for p in passages], vectors, self.classifier())
+        # Title and heading trail too: they are shown with every citation.
+        found = screen([p.embed_text() for p in passages], vectors, self.classifier())
         per_doc: dict[str, Flagged] = {}
         for p, flags in zip(passages, found, strict=True):
             p.flags = flags

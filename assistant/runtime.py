@@ -64,6 +64,8 @@ class Runtime:
             report = index.ingest(settings.kb_roots, progress=LogProgress())
             for source, why in report.skipped:
                 log.warning("跳过 %s：%s", source, why)
+            for doc in report.flagged:
+                log.warning("需要检查 %s", doc.describe())
         catalog = load_catalog(settings)
         store = Store.open(settings.db_url)
         if purged := store.purge(settings.retention_days):  # the privacy notice promises this

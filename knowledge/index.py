@@ -343,8 +343,11 @@ class KnowledgeIndex:
             doc.reasons += [f for f in flags if f not in doc.reasons]
         report.flagged += per_doc.values()
 
-    def classifier(self) -> ExampleClassifier:
-        """The screen's e5 examples, embedded once (cached in the manifest like passages)."""
+    def classifier(self) -> ExampleClassifier | None:
+        """The screen's e5 examples, embedded once (cached in the manifest like passages). Its
+        thresholds were measured on e5 vectors: another embedder gets the patterns only."""
+        if not self.embedder.name.startswith("e5"):
+            return None
         if self._classifier is None:
             texts, labels = rules().example_texts()
             keys = [hashlib.sha256(f"{self.embedder.name}\nscreen\n{t}".encode()).hexdigest() for t in texts]

@@ -46,7 +46,7 @@ def to_citation(p: Passage, n: int, score: float, today: date) -> Citation:
         n=n,
         doc_id=p.doc_id,
         title=m.title,
-        doc_number=m.doc_number,
+        doc_number=None if m.pending else m.doc_number,  # an unconfirmed 文号 is not shown as official
         section=p.section,
         kind=m.kind,
         sample=m.sample,
@@ -54,6 +54,7 @@ def to_citation(p: Passage, n: int, score: float, today: date) -> Citation:
         score=round(min(max(score, 0.0), 1.0), 4),
         region=m.region,
         expired=expired,
+        pending=m.pending,
     )
 
 
@@ -72,6 +73,8 @@ def caveats(cits: list[Citation], metas: dict[str, Passage], ph: Phrases) -> lis
             notes.append(ph.get("expired_note", title=f"《{c.title}》", date=str(meta.effective_to)))
         if c.region not in HOME_REGIONS:
             notes.append(ph.get("region_note", title=f"《{c.title}》", region=_region_name(c.region)))
+        if c.pending:
+            notes.append(ph.get("pending_note", title=f"《{c.title}》"))
     if any(c.sample for c in cits):
         notes.append(ph.get("sample_note"))
     return notes

@@ -686,7 +686,13 @@ def _passage_from(c: Citation) -> Passage:
     from knowledge.types import DocMeta
 
     meta = DocMeta(
-        doc_id=c.doc_id, kind=c.kind, title=c.title, doc_number=c.doc_number, region=c.region, sample=c.sample
+        doc_id=c.doc_id,
+        kind=c.kind,
+        title=c.title,
+        doc_number=c.doc_number,
+        region=c.region,
+        sample=c.sample,
+        review="pending" if c.pending else "confirmed",
     )
     return Passage(
         passage_id=f"{c.doc_id}@{c.section}@{c.n}",

@@ -1,18 +1,20 @@
-"""Guardrails. Retrieved text is data: a passage that tries to give orders is never quoted, and a
-founder asking for the system prompt gets a refusal, not the prompt."""
+"""Guardrails, founder side. A founder message that tries to give the assistant orders (ignore the
+rules, a fake system notice, role play, "reveal your prompt") gets a refusal, not the prompt.
+
+The cues are data (knowledge/dict/screen.yaml), shared with the passage screen that keeps orders
+inside documents out of answers (knowledge/screen.py). Text is matched with spaces dropped and in
+either order, so "忽略 以上 所有 指令" and "以上所有指令都忽略" are caught like "忽略以上所有指令".
+"""
 
 from __future__ import annotations
 
-import re
+from knowledge.screen import exact_flags
 
-_INJECTION = re.compile(
-    r"(忽略|无视|忘记|跳过)(以上|上面|之前|前面|所有|全部)?的?(指令|指示|规则|要求|提示|设定)"
-    r"|(系统|system)\s*(提示词|提示|prompt)|你现在是|扮演|角色扮演|越狱|jailbreak"
-    r"|ignore (all |the )?(previous|above|prior) (instructions|rules)|disregard (the )?(above|previous)"
-    r"|reveal (your|the) (system )?prompt|developer mode",
-    re.I,
-)
+
+def injection_classes(text: str) -> list[str]:
+    """The instruction classes a founder message matches ([] for an ordinary question)."""
+    return exact_flags(text, "messages")
 
 
 def is_injection(text: str) -> bool:
-    return bool(_INJECTION.search(text))
+    return bool(injection_classes(text))

@@ -51,6 +51,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "flag_sample": (),
         "flag_region": ("region",),
         "flag_expired": (),
+        "flag_pending": (),
         "question": ("question", "profile", "passages"),
         "no_profile": (),
         "no_passages": (),
@@ -237,7 +238,8 @@ class AgentTurn:
     def _passage(self, hit: Hit) -> str:
         n = self.number(hit)
         p = hit.passage
-        number = render(PASSAGES, "doc_number", doc_number=p.meta.doc_number) if p.meta.doc_number else ""
+        shown = p.meta.doc_number and not p.meta.pending  # an unconfirmed 文号 is not presented as official
+        number = render(PASSAGES, "doc_number", doc_number=p.meta.doc_number) if shown else ""
         return render(
             PASSAGES,
             "passage",
@@ -265,6 +267,8 @@ class AgentTurn:
             flags.append(render(PASSAGES, "flag_region", region=p.meta.region))
         if not p.meta.is_valid_on(self.cites.today):
             flags.append(render(PASSAGES, "flag_expired"))
+        if p.meta.pending:
+            flags.append(render(PASSAGES, "flag_pending"))
         return "".join(flags)
 
     def _profile(self) -> str:

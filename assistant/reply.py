@@ -31,6 +31,11 @@ class Citation(Strict):
     score: float
     region: str = "成都"
     expired: bool = False
+    pending: bool = Field(
+        False,
+        description="True while an uploaded document waits for an admin to confirm its title, 文号 and "
+        "issuer: shown as 待审核, never as official policy.",
+    )
 
 
 class Recommendation(Strict):

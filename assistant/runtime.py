@@ -100,6 +100,8 @@ class Runtime:
                 report = index.ingest(settings.kb_roots, progress=progress)
                 for source, why in report.skipped:
                     log.warning("跳过 %s：%s", source, why)
+                for doc in report.flagged:
+                    log.warning("需要检查 %s", doc.describe())
             catalog = load_catalog(settings)
             store = open_store(settings)
             composer = composer or build_composer(settings, index, catalog)

@@ -74,6 +74,10 @@ def ingest(
     err.print(_ingest_summary(report, index.count(), time.monotonic() - started), soft_wrap=True)
     for _source, why in report.skipped:
         err.print(f"[yellow]跳过[/yellow] {why}", soft_wrap=True)
+    for doc in report.flagged:  # orders, payment requests, links inside a document: never quoted
+        err.print(
+            f"[red]需要检查[/red] {doc.describe()}。请核对原文，删掉这些内容后重新导入。", soft_wrap=True
+        )
     if report.skipped and not report.ingested and not report.unchanged:
         raise typer.Exit(1)
 

@@ -28,12 +28,13 @@ from .errors import ConfigError, IngestError
 from .manifest import Manifest
 from .prepared import Snapshot
 from .progress import Progress
+from .screen import ExampleClassifier, rules, screen
 from .sources import SUPPORTED_SUFFIXES
 from .types import DocMeta, Passage
 
 EMBED_BATCH = 16  # small batches: a kill loses at most one batch of embedding work
 WRITE_BATCH = 512  # passages per Chroma write
-PIPELINE = 4  # bump when cleaning or chunking changes, so unchanged files are cut again
+PIPELINE = 4  # bump when cleaning, chunking or the screen changes, so unchanged files are cut again
 CHUNK_CHARS = 220  # bench, 100 law distractors: hybrid equal to 450, dense MRR 0.83 vs 0.79
 FAR_FUTURE = 99991231
 FRESH_SECONDS = 1.0  # another process's ingest is seen by searches within this
@@ -48,12 +49,46 @@ class IngestReport:
     passages: int = 0
     embedded: int = 0  # passages the embedder actually ran on (cache misses)
     chars: int = 0
+    flagged: list[Flagged] = field(default_factory=list)  # documents with passages left out of answers
+
+
+@dataclass
+class Flagged:
+    """A document the ingest screen found instructions, payment requests, links or accounts in."""
+
+    source: str
+    doc_id: str
+    title: str
+    passages: int  # how many of its passages are left out of answers
+    reasons: list[str]
+
+    def describe(self) -> str:
+        return f"《{self.title}》（{self.doc_id}）：{self.passages} 段含{flag_names(self.reasons)}，不会出现在回答里"
+
+
+FLAG_NAMES = {
+    "override": "要求忽略规则的指令",
+    "system": "冒充系统或管理员的通知",
+    "roleplay": "角色扮演指令",
+    "reader": "指使回答者的话",
+    "instruction": "指令",
+    "payment": "缴费或转账要求",
+    "credential": "索要密码或证件号",
+    "url": "非政府网站链接",
+    "account": "银行账号",
+}
+
+
+def flag_names(reasons: list[str]) -> str:
+    return "、".join(FLAG_NAMES.get(r, r) for r in reasons)
 
 
 @dataclass
 class DocInfo:
     meta: DocMeta
     passages: int
+    flagged: int = 0  # passages the ingest screen left out of answers
+    reasons: list[str] = field(default_factory=list)
 
 
 def file_hash(path: Path) -> str:
@@ -97,6 +132,7 @@ def chroma_metadata(p: Passage) -> dict:
         "sample": m.sample,
         "valid_to": _day(m.effective_to, FAR_FUTURE),
         "superseded": bool(m.superseded_by),
+        "flagged": bool(p.flags),
     }
 
 
@@ -128,6 +164,7 @@ class KnowledgeIndex:
         )
         self._lock = threading.RLock()
         self._snap_lock = threading.Lock()
+        self._classifier: ExampleClassifier | None = None
         self._snap = Snapshot()  # replaced whole, never changed: readers need no lock
         self._checked_at = float("-inf")  # when the manifest generation was last read
 
@@ -139,10 +176,13 @@ class KnowledgeIndex:
         rebuild: bool = False,
         progress: Progress | None = None,
         prune: bool = True,
+        pending: bool = False,
     ) -> IngestReport:
         """Bring the index in line with `paths`. Files that fail are skipped and reported; what was
         already indexed for them stays. With `prune`, indexed files under a given directory that no
-        longer exist are removed."""
+        longer exist are removed. With `pending` (uploads), a document is cited as 待审核 until an
+        admin confirms its metadata (`confirm`). Every passage is screened (knowledge/screen.py);
+        the report names the documents with flagged passages."""
         progress = progress or Progress()
         paths = [Path(p).resolve() for p in paths]
         report = IngestReport()
@@ -154,11 +194,13 @@ class KnowledgeIndex:
                 if prune:
                     self._prune(paths, {str(f) for f in files}, report)
                 progress.reading(len(files))
-                todo = self._load_changed(files, report, progress)
+                todo = self._load_changed(files, report, progress, pending)
                 progress.start(len(todo), sum(len(ps) for _, _, ps in todo))
                 batch: list[tuple[str, str, list[Passage], np.ndarray]] = []
                 for source, digest, passages in todo:
-                    batch.append((source, digest, passages, self._vectors(passages, report, progress)))
+                    vectors = self._vectors(passages, report, progress)
+                    self._screen(source, passages, vectors, report)
+                    batch.append((source, digest, passages, vectors))
                     if sum(len(b[2]) for b in batch) >= WRITE_BATCH:
                         self._write(batch, report, progress)
                         batch = []
@@ -169,18 +211,21 @@ class KnowledgeIndex:
         return report
 
     def _load_changed(
-        self, files: list[Path], report: IngestReport, progress: Progress
+        self, files: list[Path], report: IngestReport, progress: Progress, pending: bool = False
     ) -> list[tuple[str, str, list[Passage]]]:
         todo = []
         for f in files:
             progress.file_read(str(f))
             source = str(f)
             try:
-                digest = f"{file_hash(f)}:{PIPELINE}:{self.chunk_chars}"  # re-chunk when chunking changes
+                raw = file_hash(f)
+                digest = f"{raw}:{PIPELINE}:{self.chunk_chars}"  # re-chunk when chunking changes
                 if self.manifest.file_hash(source) == digest:
                     report.unchanged.append(source)
                     continue
                 passages = pipeline.file_passages(f, self.chunk_chars)
+                if pending:
+                    passages = [self._reviewed(p, raw) for p in passages]
                 self._check_owner(source, passages)
             except IngestError as exc:
                 report.skipped.append((source, str(exc)))
@@ -250,6 +295,76 @@ class KnowledgeIndex:
             progress.passages_done(len(batch))
         return np.stack([have[k] for k in keys])
 
+    # the screen and the review -----------------------------------------------------------------
+    def _screen(
+        self, source: str, passages: list[Passage], vectors: np.ndarray, report: IngestReport
+    ) -> None:
+        """Flag the passages that give orders, ask for money or credentials, or carry links and
+        account numbers; name their documents in the report."""
+        # Title and heading trail too: they are shown with every citation.
+        found = screen([p.embed_text() for p in passages], vectors, self.classifier())
+        per_doc: dict[str, Flagged] = {}
+        for p, flags in zip(passages, found, strict=True):
+            p.flags = flags
+            if not flags:
+                continue
+            doc = per_doc.setdefault(p.doc_id, Flagged(source, p.doc_id, p.meta.title, 0, []))
+            doc.passages += 1
+            doc.reasons += [f for f in flags if f not in doc.reasons]
+        report.flagged += per_doc.values()
+
+    def classifier(self) -> ExampleClassifier | None:
+        """The screen's e5 examples, embedded once (cached in the manifest like passages). Its
+        thresholds were measured on e5 vectors: another embedder gets the patterns only."""
+        if not self.embedder.name.startswith("e5"):
+            return None
+        if self._classifier is None:
+            texts, labels = rules().example_texts()
+            keys = [hashlib.sha256(f"{self.embedder.name}\nscreen\n{t}".encode()).hexdigest() for t in texts]
+            have = self.manifest.cached_vectors(set(keys))
+            missing = [i for i, k in enumerate(keys) if k not in have]
+            if missing:
+                fresh = self.embedder.embed_passages([texts[i] for i in missing])
+                have.update({keys[i]: v for i, v in zip(missing, fresh, strict=True)})
+                self.manifest.cache_vectors({keys[i]: have[keys[i]] for i in missing})
+            self._classifier = ExampleClassifier(np.stack([have[k] for k in keys]), labels)
+        return self._classifier
+
+    def _reviewed(self, p: Passage, raw_hash: str) -> Passage:
+        """An upload's passage: pending, unless an admin confirmed this very file's metadata."""
+        review = self.manifest.review(p.doc_id)
+        if review and review["content_hash"] == raw_hash:
+            fields = {k: review[k] for k in ("title", "doc_number", "issuer")}
+            return p.model_copy(update={"meta": p.meta.model_copy(update={**fields, "review": "confirmed"})})
+        return p.model_copy(update={"meta": p.meta.model_copy(update={"review": "pending"})})
+
+    def confirm(
+        self, doc_id: str, *, title: str, doc_number: str | None, issuer: str | None, by: str
+    ) -> DocInfo:
+        """An admin checked an upload's title, 文号 and issuer: it is cited as official from now on.
+        Raises KeyError when there is no such document."""
+        with self._lock:
+            source = self.manifest.owner_of(doc_id)
+            if source is None:
+                raise KeyError(doc_id)
+            path = Path(source)
+            raw = file_hash(path) if path.exists() else ""
+            self.manifest.record_review(
+                doc_id, raw, title, doc_number, issuer, by, datetime.now(UTC).isoformat()
+            )
+            update = {"title": title, "doc_number": doc_number, "issuer": issuer, "review": "confirmed"}
+            passages = [
+                p.model_copy(update={"meta": p.meta.model_copy(update=update)}) if p.doc_id == doc_id else p
+                for p in self.manifest.passages_of_source(source)
+            ]
+            report, progress = IngestReport(), Progress()
+            vectors = self._vectors(passages, report, progress)  # the title is part of what is embedded
+            self._write(
+                [(source, self.manifest.file_hash(source) or "", passages, vectors)], report, progress
+            )
+            self._stale()
+        return next(d for d in self.documents() if d.meta.doc_id == doc_id)
+
     def _prune(self, roots: list[Path], present: set[str], report: IngestReport) -> None:
         dirs = [str(r) + "/" for r in roots if r.is_dir()]
         for source in self.manifest.sources():
@@ -290,6 +405,9 @@ class KnowledgeIndex:
         for p in self.passages():
             info = docs.setdefault(p.doc_id, DocInfo(meta=p.meta, passages=0))
             info.passages += 1
+            if p.flags:
+                info.flagged += 1
+                info.reasons += [f for f in p.flags if f not in info.reasons]
         return sorted(docs.values(), key=lambda d: (d.meta.kind, d.meta.doc_id))
 
     def passages(self) -> list[Passage]:

@@ -75,6 +75,18 @@ def _tables(prefix: str) -> tuple[MetaData, dict[str, Table]]:
         "state": Table(
             f"{prefix}state", md, Column("k", Text, primary_key=True), Column("v", Text, nullable=False)
         ),
+        # Metadata an admin confirmed for an uploaded document, and the file hash it was confirmed for.
+        "reviews": Table(
+            f"{prefix}reviews",
+            md,
+            Column("doc_id", Text, primary_key=True),
+            Column("content_hash", Text, nullable=False),
+            Column("title", Text, nullable=False),
+            Column("doc_number", Text),
+            Column("issuer", Text),
+            Column("reviewed_by", Text, nullable=False),
+            Column("reviewed_at", Text, nullable=False),
+        ),
         "snapshots": Table(
             f"{prefix}snapshots",
             md,
@@ -225,6 +237,42 @@ class Manifest:
             gen = int(self._state(conn, "generation") or 0)
             rows = conn.scalars(select(p.c.body).order_by(p.c.doc_id, p.c.seq))
             return gen, [Passage.model_validate_json(r) for r in rows]
+
+    def passages_of_source(self, source: str) -> list[Passage]:
+        p = self._t["passages"]
+        with self._reading() as conn:
+            rows = conn.scalars(select(p.c.body).where(p.c.source == source).order_by(p.c.doc_id, p.c.seq))
+            return [Passage.model_validate_json(r) for r in rows]
+
+    # reviews of uploaded documents -----------------------------------------------------------
+    REVIEW_COLUMNS = ("doc_id", "content_hash", "title", "doc_number", "issuer", "reviewed_by", "reviewed_at")
+
+    def review(self, doc_id: str) -> dict | None:
+        """The metadata an admin confirmed for `doc_id`, and the file hash it was confirmed for."""
+        r = self._t["reviews"]
+        with self._reading() as conn:
+            row = conn.execute(
+                select(*(r.c[c] for c in self.REVIEW_COLUMNS)).where(r.c.doc_id == doc_id)
+            ).first()
+        return dict(zip(self.REVIEW_COLUMNS, row, strict=True)) if row else None
+
+    def record_review(
+        self,
+        doc_id: str,
+        content_hash: str,
+        title: str,
+        doc_number: str | None,
+        issuer: str | None,
+        by: str,
+        at: str,
+    ) -> None:
+        r = self._t["reviews"]
+        values = dict(
+            zip(self.REVIEW_COLUMNS, (doc_id, content_hash, title, doc_number, issuer, by, at), strict=True)
+        )
+        with self._begin() as conn:
+            conn.execute(delete(r).where(r.c.doc_id == doc_id))
+            conn.execute(r.insert().values(**values))
 
     def passage_ids_of(self, source: str) -> list[str]:
         p = self._t["passages"]

@@ -42,7 +42,8 @@ class Snapshot:
     def of(cls, passages: list[Passage], gen: int, bm25: Any, df: Counter[str]) -> Snapshot:
         by_doc: dict[str, list[Passage]] = {}
         for p in passages:
-            by_doc.setdefault(p.doc_id, []).append(p)
+            if not p.flags:  # whole sections are quoted from by_doc: a flagged passage never is
+                by_doc.setdefault(p.doc_id, []).append(p)
         return cls(passages, gen, bm25, {p.passage_id: p for p in passages}, by_doc, df)
 
 

@@ -27,6 +27,7 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     include_expired: bool = False
     today: date | None = None
+    include_flagged: bool = False  # passages the ingest screen flagged are data, never an answer
 
     def where(self) -> dict | None:
         """The same filter as a Chroma `where` clause."""
@@ -45,6 +46,8 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def accepts(self, p: Passage) -> bool:
+        if p.flags and not self.include_flagged:
+            return False
         m = p.meta
         if self.kinds and m.kind not in self.kinds:
             return False
@@ -76,7 +79,11 @@ def search(
         fused.setdefault(pid, {})["dense"] = (rank, sim)
     for rank, (pid, score) in enumerate(bm25, 1):
         fused.setdefault(pid, {})["bm25"] = (rank, score)
-    hits = [h for pid, parts in fused.items() if (h := _hit(index, pid, parts, mode))]
+    hits = [
+        h
+        for pid, parts in fused.items()
+        if (h := _hit(index, pid, parts, mode)) and (filters.include_flagged or not h.passage.flags)
+    ]
     hits.sort(key=lambda h: -h.score)
     return _diverse(hits, k, per_doc)
 

@@ -30,6 +30,12 @@ class DocMeta(BaseModel):
     source: str = ""  # path the document was loaded from
     sample: bool = False  # True when the content is an invented example, not a real document
     url: str | None = None
+    # "pending": uploaded and not yet confirmed by an admin (title, 文号, issuer); cited as 待审核
+    review: Literal["confirmed", "pending"] = "confirmed"
+
+    @property
+    def pending(self) -> bool:
+        return self.review == "pending"
 
     def expired_on(self, day: dt.date) -> bool:
         """Replaced, or past its end date: left out of answers unless asked for."""
@@ -59,6 +65,9 @@ class Passage(BaseModel):
     section: str  # heading trail, e.g. "三、… > （八）加强政府资金引导保障"
     text: str  # the passage body, always whole sentences
     meta: DocMeta
+    # What the ingest screen found (knowledge/screen.py): instructions, payment or credential requests,
+    # links, account numbers. A flagged passage is never quoted.
+    flags: list[str] = Field(default_factory=list)
 
     @property
     def content_hash(self) -> str:

@@ -255,6 +255,7 @@ class UploadJobRow(Base):
     done_passages: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     doc_ids: Mapped[list[Any]] = mapped_column(JSONType)
+    flagged: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -191,5 +191,6 @@ class JobInfo:
     done_passages: int
     error: str | None
     doc_ids: list[Any]
+    flagged: list[Any]  # the ingest screen's findings, one line a document
     created_at: datetime
     updated_at: datetime

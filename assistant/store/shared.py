@@ -18,7 +18,7 @@ from .models import LeaseRow, RateHitRow, StaffSessionRow, UploadJobRow, utcnow
 from .records import JobInfo, NotFound
 from .rows import jsonable, record, rowcount
 
-JOB_FIELDS = ("status", "files", "passages", "done_passages", "error", "doc_ids")
+JOB_FIELDS = ("status", "files", "passages", "done_passages", "error", "doc_ids", "flagged")
 KEEP_JOBS_DAYS = 30
 
 
@@ -66,6 +66,7 @@ class SharedState:
             done_passages=0,
             error=None,
             doc_ids=[],
+            flagged=[],
             created_at=now,
             updated_at=now,
         )

@@ -41,6 +41,8 @@ def citation_line(c: Citation) -> str:
         line += " <i>示例</i>"
     if c.expired:
         line += " <i>已失效</i>"
+    if c.pending:
+        line += " <i>待审核</i>"
     return line
 
 

@@ -113,7 +113,9 @@ class Uploads:
 
     def _run(self, job_id: str, name: str, path: Path) -> None:
         try:
-            report = self.index.ingest([path], prune=False, progress=JobProgress(self.store, job_id))
+            report = self.index.ingest(
+                [path], prune=False, progress=JobProgress(self.store, job_id), pending=True
+            )
             if report.skipped:
                 error = report.skipped[0][1].replace(str(path.resolve()), name)
                 self.store.update_job(job_id, status="failed", error=error)
@@ -123,7 +125,8 @@ class Uploads:
             docs = sorted(d.meta.doc_id for d in self.index.documents() if self._owns(d.meta.source, path))
             job = self.store.get_job(job_id)
             done = max(job.done_passages, job.passages) if job else report.passages
-            self.store.update_job(job_id, status="done", doc_ids=docs, done_passages=done)
+            flagged = [doc.describe() for doc in report.flagged]
+            self.store.update_job(job_id, status="done", doc_ids=docs, done_passages=done, flagged=flagged)
             log.info("uploaded %s ingested: %d passages", name, report.passages)
         except Exception as exc:  # anything else: report it on the job, never kill the worker
             log.exception("ingest of %s failed", name)

@@ -11,11 +11,11 @@ from fastapi import Path as PathParam
 
 from assistant.store import JobInfo
 from knowledge.errors import IngestError, UploadTooLarge
-from knowledge.index import DocInfo
+from knowledge.index import DocInfo, flag_names
 
 from .deps import AdminDep, RuntimeDep, SettingsDep
 from .jobs import Uploads
-from .schemas import DOC_ID_PATTERN, ID_PATTERN, DocumentOut, ErrorOut, JobOut, Responses
+from .schemas import DOC_ID_PATTERN, ID_PATTERN, ConfirmIn, DocumentOut, ErrorOut, JobOut, Responses
 
 router = APIRouter(prefix="/api/admin", tags=["知识库管理"])
 ADMIN_ERRORS: Responses = {
@@ -105,6 +105,33 @@ def remove(
     return Response(status_code=204)
 
 
+@router.post(
+    "/documents/{doc_id}/confirm",
+    response_model=DocumentOut,
+    summary="确认上传文件的标题、文号和发文单位",
+    responses={**ADMIN_ERRORS, 404: {"model": ErrorOut, "description": "没有这个文件"}},
+)
+def confirm(
+    request: Request,
+    doc_id: Annotated[str, PathParam(max_length=200)],
+    body: ConfirmIn,
+    admin: AdminDep,
+    rt: RuntimeDep,
+) -> DocumentOut:
+    """核对原文后确认：之后回答里按正式文件引用（显示文号），不再标“待审核”。文件内容再变就要重新确认。"""
+    try:
+        info = rt.index.confirm(
+            doc_id,
+            title=body.title.strip(),
+            doc_number=(body.doc_number or "").strip() or None,
+            issuer=(body.issuer or "").strip() or None,
+            by=admin.username,
+        )
+    except KeyError as exc:
+        raise HTTPException(404, f"知识库里没有 doc_id 为 {doc_id} 的文件。") from exc
+    return _doc_out(info, date.today(), _uploads(request).is_upload(info.meta.source))
+
+
 def _job_out(j: JobInfo) -> JobOut:
     return JobOut(
         id=j.id,
@@ -115,6 +142,7 @@ def _job_out(j: JobInfo) -> JobOut:
         done_passages=j.done_passages,
         error=j.error,
         doc_ids=list(j.doc_ids),
+        flagged=list(j.flagged),
     )
 
 
@@ -138,4 +166,7 @@ def _doc_out(d: DocInfo, today: date, uploaded: bool) -> DocumentOut:
         sample=m.sample,
         passages=d.passages,
         uploaded=uploaded,
+        review=m.review,
+        flagged=d.flagged,
+        flags=flag_names(d.reasons).split("、") if d.reasons else [],
     )

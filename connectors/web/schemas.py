@@ -444,6 +444,9 @@ class JobOut(BaseModel):
     done_passages: int = 0
     error: str | None = None
     doc_ids: list[str] = []
+    flagged: list[str] = Field(
+        [], description="导入时发现含指令、缴费要求、链接或账号的文件，每个一行；这些段落不会出现在回答里。"
+    )
 
 
 class DocumentOut(BaseModel):
@@ -462,6 +465,9 @@ class DocumentOut(BaseModel):
             "sample": False,
             "passages": 61,
             "uploaded": False,
+            "review": "confirmed",
+            "flagged": 0,
+            "flags": [],
         }
     )
     doc_id: str
@@ -477,3 +483,19 @@ class DocumentOut(BaseModel):
     sample: bool
     passages: int
     uploaded: bool = Field(description="是否是通过管理页上传的文件。")
+    review: Literal["confirmed", "pending"] = Field(
+        "confirmed", description="pending：上传后还没有管理员确认标题、文号和发文单位，回答里标为“待审核”。"
+    )
+    flagged: int = Field(
+        0, description="导入检查发现的可疑段落数（指令、缴费要求、链接、账号），不会出现在回答里。"
+    )
+    flags: list[str] = Field([], description="可疑段落的类别（中文）。")
+
+
+class ConfirmIn(BaseModel):
+    """管理员核对过的元数据：确认后，这个上传的文件在回答里按正式文件引用。"""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    doc_number: str | None = Field(None, max_length=100, description="文号，没有就留空。")
+    issuer: str | None = Field(None, max_length=100, description="发文单位。")

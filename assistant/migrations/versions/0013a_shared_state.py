@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("done_passages", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("doc_ids", json(), nullable=False),
+        sa.Column("flagged", json(), nullable=False),
         stamp("created_at"),
         stamp("updated_at"),
         sa.PrimaryKeyConstraint("id", name="pk_upload_jobs"),

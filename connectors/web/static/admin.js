@@ -40,12 +40,33 @@ const Admin = (() => {
     return el("li", {class: "doc"},
       el("div", {class: "doc-main"},
         el("p", {class: "doc-title"}, d.title, d.sample ? el("span", {class: "badge badge-sample"}, "示例") : null,
-          d.uploaded ? el("span", {class: "badge badge-accent"}, "上传") : null),
+          d.uploaded ? el("span", {class: "badge badge-accent"}, "上传") : null,
+          d.review === "pending" ? el("span", {class: "badge badge-warn"}, "待审核") : null),
+        d.flagged ? el("p", {class: "small error doc-flagged"},
+          `导入检查：${d.flagged} 段含${d.flags.join("、")}，不会出现在回答里。请核对原文。`) : null,
         el("p", {class: "muted small"}, [KINDS[d.kind] || d.kind, d.doc_number, d.issuer, `${d.passages} 段`]
           .filter(Boolean).join(" · ")),
         el("p", {class: "small"}, validity(d)),
-        el("p", {class: "muted small mono"}, d.doc_id)),
+        el("p", {class: "muted small mono"}, d.doc_id),
+        d.review === "pending" ? confirmForm(d) : null),
       remove);
+  }
+
+  // An upload is cited as 待审核 until an admin checks its title, 文号 and issuer against the original.
+  function confirmForm(d) {
+    const field = (name, label, value) => el("label", {class: "small"}, label,
+      el("input", {name, value: value || "", maxlength: name === "title" ? 200 : 100, required: name === "title"}));
+    const form = el("form", {class: "doc-confirm"}, field("title", "标题", d.title),
+      field("doc_number", "文号", d.doc_number), field("issuer", "发文单位", d.issuer),
+      el("button", {class: "btn btn-small", type: "submit"}, "核对无误，确认"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const data = Object.fromEntries(new FormData(form));
+      const res = await Staff.post(`/api/admin/documents/${encodeURIComponent(d.doc_id)}/confirm`, data);
+      $("docs-summary").textContent = res.ok ? `已确认「${res.data.title}」。` : res.error;
+      if (res.ok) load();
+    });
+    return form;
   }
 
   function confirmRemove(d, button) {
@@ -105,7 +126,8 @@ const Admin = (() => {
       const pct = j.passages ? Math.round((100 * j.done_passages) / j.passages) : 0;
       if (j.status === "done") {
         clearInterval(polling);
-        show(100, `「${j.filename}」已导入：${j.passages} 段。`);
+        show(100, `「${j.filename}」已导入：${j.passages} 段，待管理员审核后按正式文件引用。`
+          + (j.flagged.length ? ` 注意：${j.flagged.join("；")}。` : ""), j.flagged.length > 0);
         load();
       } else if (j.status === "failed") {
         clearInterval(polling);

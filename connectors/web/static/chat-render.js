@@ -26,6 +26,8 @@ const ChatRender = (() => {
     flags.replaceChildren(...[
       cite.sample && el("span", {class: "badge badge-sample"}, "示例"),
       cite.sample && el("span", {class: "muted"}, "演示用的示例内容，不是正式政策。"),
+      cite.pending && el("span", {class: "badge badge-warn"}, "待审核"),
+      cite.pending && el("span", {class: "muted"}, "上传后还没有审核的文件，不是正式政策。"),
       cite.expired && el("span", {class: "badge badge-warn"}, "已失效"),
       cite.region && cite.region !== "成都" && el("span", {class: "badge"}, cite.region),
     ].filter(Boolean));
@@ -112,7 +114,8 @@ const ChatRender = (() => {
         const btn = el("button", {class: "link", type: "button"}, `${c.title}${c.doc_number ? `（${c.doc_number}）` : ""}`,
           c.section ? ` · ${c.section}` : "");
         btn.addEventListener("click", () => showCitation(c, btn));
-        return el("li", {value: c.n}, btn, c.sample ? el("span", {class: "badge badge-sample"}, "示例") : null);
+        return el("li", {value: c.n}, btn, c.sample ? el("span", {class: "badge badge-sample"}, "示例") : null,
+          c.pending ? el("span", {class: "badge badge-warn"}, "待审核") : null);
       })));
   }
 

@@ -3,6 +3,7 @@
 from .records import (
     ClaimConflict,
     CuratedInfo,
+    DeliveryInfo,
     Duplicate,
     Forbidden,
     HandoffInfo,
@@ -18,6 +19,7 @@ from .store import Store
 __all__ = [
     "ClaimConflict",
     "CuratedInfo",
+    "DeliveryInfo",
     "Duplicate",
     "Forbidden",
     "HandoffInfo",

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .console import StaffConsole
 from .engine import READ_ONLY, make_engine
-from .models import MessageRow, ProcessedUpdate, SessionRow, utcnow
+from .models import InboundRow, MessageRow, ProcessedUpdate, SessionRow, utcnow
+from .outbox import Outbox
 from .records import CHANNELS, MessageInfo, NotFound, SessionInfo, StoreError
 from .rows import check_choice, insert_message, jsonable, record, rowcount, session_row
 
@@ -35,7 +36,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATE_LOCK = threading.Lock()
 
 
-class Store(StaffConsole):
+class Store(StaffConsole, Outbox):
     """The one persistence API. Handoff, staff and curated-answer methods live in `console.py`."""
 
     def __init__(self, url: str) -> None:
@@ -190,6 +191,11 @@ class Store(StaffConsole):
             s.execute(
                 delete(ProcessedUpdate)
                 .where(ProcessedUpdate.processed_at < cutoff)
+                .execution_options(synchronize_session=False)
+            )
+            s.execute(
+                delete(InboundRow)
+                .where(InboundRow.claimed_at < cutoff)
                 .execution_options(synchronize_session=False)
             )
             return rowcount(result)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from assistant.engine import MessageError
 from assistant.runtime import Runtime
+from assistant.store import SessionInfo
 
 from . import texts
 from .render import reply_parts
@@ -31,9 +32,16 @@ def text_bodies(parts: list[str]) -> list[dict]:
 
 def answer(runtime: Runtime, channel: str, external_id: str, text: str, *, handoff: bool = False) -> Outcome:
     """Blocking (retrieval, the database): call it in a worker thread."""
+    sess = runtime.store.session_for_external(channel, external_id)
+    outcome = _answer(runtime, sess, channel, text, handoff)
+    # The founder wrote, and their message is stored: the reply window is open again. (Released only
+    # now, so a sender running meanwhile cannot find the window still closed and hold them again.)
+    runtime.store.release_held(sess.id)
+    return outcome
+
+
+def _answer(runtime: Runtime, sess: SessionInfo, channel: str, text: str, handoff: bool) -> Outcome:
     store = runtime.store
-    sess = store.session_for_external(channel, external_id)
-    store.release_held(sess.id)  # the founder wrote: the reply window is open again
     ticket = store.open_handoff_for_session(sess.id)
     if ticket is not None and ticket.status == "claimed":
         store.add_message(sess.id, "founder", text or "（非文字消息）")
@@ -45,7 +53,8 @@ def answer(runtime: Runtime, channel: str, external_id: str, text: str, *, hando
     if not text.strip() and not handoff:  # a picture, a voice message…: kept, and the founder told why
         store.add_message(sess.id, "founder", "（非文字消息）")
         return Outcome(sess.id, text_bodies([texts.TEXT_ONLY]))
-    if handoff:
+    if handoff:  # the 转人工 choice is the founder writing too: it opens WeChat's reply window
+        store.add_message(sess.id, "founder", text or texts.MENU_HANDOFF)
         reply = runtime.assistant.request_handoff(sess.id)
     else:
         try:

@@ -90,3 +90,31 @@ def rows(data_dir: Path, index: KnowledgeIndex, questions: list[str], pct) -> li
             "",
         ]
     ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m eval.bench_wechat --index DIR`: the row alone, on an index already built in DIR."""
+    import argparse
+    import tempfile
+
+    from rich.console import Console
+
+    from knowledge.embed import make_embedder
+
+    from .bench import pct, table
+    from .retrieval import load_cases
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--index", type=Path, required=True)
+    args = ap.parse_args(argv)
+    index = KnowledgeIndex(args.index, make_embedder("e5"))
+    questions = [c.question for c in load_cases()]
+    with tempfile.TemporaryDirectory(prefix="rc-bench-wx-") as work:
+        found = rows(Path(work), index, questions, pct)
+    Console().print(
+        table(f"公众号 passive reply (ms), {len(questions)} questions", ["what", "p50", "p95", ""], found)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -338,20 +338,19 @@ async def test_official_account_passive_reply_and_a_repeated_msgid_answered_once
         answers = []
         for _ in range(3):  # WeChat's retries of one push
             params, body = oa_push(OA_TOKEN, inner, crypt)
-            started = time.perf_counter()
-            res = await http.post("/wechat/oa/callback", params=params, content=body)
-            answers.append((res, time.perf_counter() - started))
+            answers.append(await http.post("/wechat/oa/callback", params=params, content=body))
         await oa.idle()
     await oa.aclose()
-    first, elapsed = answers[0]
-    assert first.status_code == 200 and elapsed < 5.0
+    # in the same response, i.e. inside WeChat's 5 s (how fast: the 公众号 row of `make bench`)
+    first = answers[0]
+    assert first.status_code == 200
     fields = parse(first.content)
     if safe:
         assert "Content" not in fields
         fields = parse(crypt.decrypt(fields["Encrypt"]))
     assert fields["ToUserName"] == "oFounder1" and fields["FromUserName"] == "gh_test_oa"
     assert "算力券" in fields["Content"] and "来源\n[1] " in fields["Content"]
-    assert [r.text for r, _ in answers[1:]] == ["success", "success"]
+    assert [r.text for r in answers[1:]] == ["success", "success"]
     sess = runtime.store.session_for_external("wechat_oa", "oFounder1")
     assert len([m for m in runtime.store.messages(sess.id) if m.role == "founder"]) == 1
 

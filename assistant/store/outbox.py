@@ -138,8 +138,10 @@ class Outbox:
             row.lease_owner, row.lease_until = None, None
             if ok:
                 row.status, row.sent_at, row.error = "sent", now, None
-            elif hold:
-                row.status, row.error = "held", (error or "")[:2000]
+            elif hold:  # and the founder's later replies with it: they cannot go before this one
+                for r in [row, *_later_open(s, row)]:
+                    r.status, r.error, r.lease_owner, r.lease_until = "held", (error or "")[:2000], None, None
+                    _mirror(s, r)
             else:
                 row.attempts += 1
                 row.error = (error or "unknown error")[:2000]
@@ -232,6 +234,13 @@ class Outbox:
                 s.add(CursorRow(name=name, cursor=cursor, updated_at=utcnow()))
             else:
                 row.cursor, row.updated_at = cursor, utcnow()
+
+
+def _later_open(s: Session, row: DeliveryRow) -> list[DeliveryRow]:
+    stmt = select(DeliveryRow).where(
+        DeliveryRow.session_id == row.session_id, DeliveryRow.id > row.id, DeliveryRow.status == "pending"
+    )
+    return list(s.scalars(stmt))
 
 
 def _finish_inbound(s: Session, key: str) -> None:

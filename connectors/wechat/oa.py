@@ -140,7 +140,7 @@ class OaChannel:
         task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self.budget) if self.budget else (set(), None)
         if task not in done:  # late: `success` now, the reply through the customer-message API
-            task.add_done_callback(lambda t: self._spawn(self._queue_late(t, key)))
+            self._spawn(self._queue_late(task, key))
             return None
         outcome: Outcome = task.result()
         if not outcome.bodies:
@@ -155,10 +155,11 @@ class OaChannel:
         return oa_text(first)
 
     async def _queue_late(self, task: asyncio.Future, key: str) -> None:
-        if task.cancelled() or task.exception() is not None:
-            log.error("late 公众号 answer failed", exc_info=task.exception())
+        try:
+            outcome: Outcome = await task
+        except Exception:
+            log.exception("late 公众号 answer failed")
             return
-        outcome: Outcome = task.result()
         await asyncio.to_thread(self.store.queue_replies, outcome.session_id, outcome.bodies, inbound_key=key)
         self.sender.wake()
 

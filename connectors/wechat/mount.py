@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Protocol
@@ -16,6 +17,9 @@ from fastapi import APIRouter, FastAPI
 
 from assistant.runtime import Runtime
 from connectors.outbox import OutboxSender
+
+log = logging.getLogger("rongchuang.wechat")
+NAMES = {"wecom_kf": ("微信客服", "/wechat/kf/callback"), "wechat_oa": ("公众号", "/wechat/oa/callback")}
 
 
 class Channel(Protocol):
@@ -58,4 +62,6 @@ async def mount(app: FastAPI, runtime: Runtime, stack: AsyncExitStack) -> list[C
     for channel in found:
         app.include_router(channel.router())
         await stack.enter_async_context(running(channel))
+        name, path = NAMES[channel.sender.channel]
+        log.info("%s已启用：在后台把回调 URL 设为 https://你的域名%s", name, path)
     return found

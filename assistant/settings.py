@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = ""
     telegram_base_url: str = "https://api.telegram.org/bot"
 
+    # 微信客服 through WeCom; the channel is on when any of the first four is set (then all four must be)
+    wecom_corp_id: str = ""
+    wecom_kf_secret: str = ""
+    wecom_kf_token: str = ""
+    wecom_kf_aes_key: str = ""
+    wecom_base_url: str = "https://qyapi.weixin.qq.com"
+    # the Official Account (公众号); AES key only for safe mode
+    wechat_oa_app_id: str = ""
+    wechat_oa_app_secret: str = ""
+    wechat_oa_token: str = ""
+    wechat_oa_aes_key: str = ""
+    wechat_oa_base_url: str = "https://api.weixin.qq.com"
+
     def __init__(self, **values: Any) -> None:
         try:
             super().__init__(**values)
@@ -82,6 +95,11 @@ class Settings(BaseSettings):
             )
         if bool(self.llm_base_url) != bool(self.llm_model):
             raise ConfigError("LLM 模式需要同时设置 RONGCHUANG_LLM_BASE_URL 和 RONGCHUANG_LLM_MODEL")
+        _all_or_none(
+            self, "微信客服", ("wecom_corp_id", "wecom_kf_secret", "wecom_kf_token", "wecom_kf_aes_key")
+        )
+        oa = ("wechat_oa_app_id", "wechat_oa_app_secret", "wechat_oa_token")
+        _all_or_none(self, "公众号", oa + (("wechat_oa_aes_key",) if self.wechat_oa_aes_key else ()))
         return self
 
     @cached_property
@@ -100,6 +118,14 @@ class Settings(BaseSettings):
         return [bundled_kb(), *self.kb_paths]
 
     @property
+    def wecom_kf_enabled(self) -> bool:
+        return bool(self.wecom_corp_id)
+
+    @property
+    def wechat_oa_enabled(self) -> bool:
+        return bool(self.wechat_oa_app_id)
+
+    @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
@@ -115,3 +141,11 @@ def _describe(exc: ValidationError) -> str:
         secret = any(w in name for w in ("KEY", "TOKEN", "SECRET", "URL"))  # never echo credentials
         lines.append(f"{name}：{err['msg']}" + ("" if secret else f"（现在是 {err.get('input')!r}）"))
     return "设置的值不对，请改正后再启动：" + "；".join(lines)
+
+
+def _all_or_none(settings: Settings, channel: str, names: tuple[str, ...]) -> None:
+    """A half-configured channel refuses to start, naming what is missing."""
+    missing = [n for n in names if not getattr(settings, n)]
+    if missing and len(missing) < len(names):
+        names_text = "、".join(f"RONGCHUANG_{n.upper()}" for n in missing)
+        raise ConfigError(f"{channel}只配置了一半：还需要设置 {names_text}（见 README「Run on WeChat」）。")

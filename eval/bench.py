@@ -219,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     results["retrieval"] = rows
     rows = respond_rows(settings, index, questions)
+    from .bench_wechat import rows as wechat_rows
+
+    rows += wechat_rows(work, index, questions, pct)
     console.print(table("Assistant latency (ms)", ["what", "p50", "p95", "respond / embed"], rows))
     results["respond"] = rows
     if not args.skip_start:

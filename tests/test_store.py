@@ -30,6 +30,7 @@ from assistant.store import (
     StoreError,
 )
 from assistant.store.models import Base, UTCDateTime, utcnow
+from assistant.store.store import MIGRATIONS
 from tests.conftest import postgres_database
 
 TABLES = {
@@ -667,3 +668,13 @@ def test_records_are_detached_and_frozen(store: Store) -> None:
     with pytest.raises(AttributeError):
         session.channel = "cli"  # type: ignore[misc]
     assert isinstance(session.updated_at, datetime)
+
+
+def _head() -> str:
+    """The newest revision, whatever its id (the lead re-chains revisions at merge)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head() or ""

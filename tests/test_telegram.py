@@ -344,5 +344,8 @@ def test_a_transient_failure_stays_pending_and_is_retried(runtime, api, store):
     assert asyncio.run(_deliver(runtime, api)) == 0
     info = delivery(store, CHAT, mid)
     assert info.delivery == "pending" and info.delivery_attempts == 1 and info.delivery_error
+    assert asyncio.run(_deliver(runtime, api)) == 0  # backing off: not due yet
+    with store.engine.begin() as conn:  # the backoff has passed
+        conn.exec_driver_sql("UPDATE deliveries SET not_before = created_at")
     assert asyncio.run(_deliver(runtime, api)) == 1
     assert delivery(store, CHAT, mid).delivery == "delivered"

@@ -3,6 +3,7 @@
 from .records import (
     ClaimConflict,
     CuratedInfo,
+    DeliveryInfo,
     Duplicate,
     Forbidden,
     HandoffInfo,
@@ -19,6 +20,7 @@ from .store import Store
 __all__ = [
     "ClaimConflict",
     "CuratedInfo",
+    "DeliveryInfo",
     "Duplicate",
     "Forbidden",
     "HandoffInfo",

@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import HandoffRow, NoteRow, StaffCenterRow, StaffRow, utcnow
+from .outbox import add_delivery
 from .records import (
+    PUSHED,
     REASONS,
     ClaimConflict,
     Duplicate,
@@ -219,8 +221,9 @@ class StaffConsole:
     ) -> MessageInfo:
         """A staff message into the founder's conversation (claimer or admin only).
 
-        Delivery is 'pending' for Telegram sessions (a connector pushes it), None for web/cli (the
-        client polls); `channel_delivery` overrides that choice.
+        Delivery is 'pending' for pushed channels (Telegram, WeChat: an outbox row is written in the
+        same transaction and a connector sends it), None for web/cli (the client polls);
+        `channel_delivery` overrides that choice.
         """
         with self._write() as s:
             staff = staff_row(s, staff_id)
@@ -229,10 +232,14 @@ class StaffConsole:
                 raise Forbidden(f"请先认领工单 {handoff_id}，再回复创业者。")
             session = session_row(s, handoff.session_id, lock=True)
             delivery = channel_delivery
-            if delivery is None and session.channel == "telegram":
+            if delivery is None and session.channel in PUSHED:
                 delivery = "pending"
             payload = {"staff_id": staff.id, "staff_name": staff.display_name, "handoff_id": handoff_id}
-            return insert_message(s, session, "staff", text, payload, delivery)
+            msg = insert_message(s, session, "staff", text, payload, delivery)
+            if delivery == "pending" and session.channel in PUSHED:
+                body = {"kind": "staff", "text": text, "staff_name": staff.display_name}
+                add_delivery(s, session.id, session.channel, session.external_id or "", body, msg.id)
+            return msg
 
     # -- staff ------------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .records import CHANNELS, CURATED_STATUSES, DELIVERIES, REASONS, ROLES, STATUSES
+from .records import CHANNELS, CURATED_STATUSES, DELIVERIES, OUTBOX_STATUSES, REASONS, ROLES, STATUSES
 
 # Deterministic constraint names, so later migrations can refer to them on both backends.
 NAMING = {
@@ -280,3 +280,51 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+
+
+class DeliveryRow(Base):
+    """The outbox every pushed channel shares: written with the message, sent under a lease."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_deliveries_due", "channel", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(128))
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class InboundRow(Base):
+    """Vendor message ids taken in (微信客服 msgid, 公众号 MsgId or FromUserName+CreateTime).
+
+    `done` is set in the transaction that queues the answer, so a worker killed mid-turn leaves the
+    key claimable again once `claimed_at` is stale, and a redelivery of a done one is ignored."""
+
+    __tablename__ = "inbound_seen"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CursorRow(Base):
+    """Where a pull (微信客服 kf/sync_msg, per open_kfid) got to, so a restart neither loses nor repeats."""
+
+    __tablename__ = "sync_cursors"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

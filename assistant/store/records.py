@@ -18,11 +18,14 @@ from knowledge.errors import RongchuangError
 
 from ..reply import Center, Handoff, HandoffReason, HandoffStatus
 
-Channel = Literal["web", "telegram", "cli"]
+Channel = Literal["web", "telegram", "cli", "wecom_kf", "wechat_oa"]
 Role = Literal["founder", "assistant", "staff", "system"]
 Delivery = Literal["pending", "delivered", "failed"]
 
-CHANNELS: tuple[str, ...] = ("web", "telegram", "cli")
+CHANNELS: tuple[str, ...] = ("web", "telegram", "cli", "wecom_kf", "wechat_oa")
+# Channels whose replies a connector pushes through the delivery outbox (web and cli clients poll).
+PUSHED: tuple[str, ...] = ("telegram", "wecom_kf", "wechat_oa")
+OUTBOX_STATUSES: tuple[str, ...] = ("pending", "held", "sent", "failed")
 ROLES: tuple[str, ...] = ("founder", "assistant", "staff", "system")
 DELIVERIES: tuple[str, ...] = ("pending", "delivered", "failed")
 REASONS: tuple[str, ...] = ("user_request", "complaint", "low_confidence", "eligibility", "sensitive")
@@ -194,3 +197,26 @@ class JobInfo:
     flagged: list[Any]  # the ingest screen's findings, one line a document
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryInfo:
+    """One outbox row: something to send to a founder through a connector.
+
+    `held`: waiting for the founder to write again (a reply window closed); `error` says why.
+    """
+
+    id: int
+    session_id: str
+    message_id: int | None
+    channel: Channel
+    target: str
+    body: dict[str, Any]
+    status: str
+    attempts: int
+    not_before: datetime
+    lease_owner: str | None
+    lease_until: datetime | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None

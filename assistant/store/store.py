@@ -27,7 +27,8 @@ from ..privacy import mask_pii
 from .console import StaffConsole
 from .curation import CuratedStore, forget_session_curated
 from .engine import READ_ONLY, make_engine
-from .models import MessageRow, ProcessedUpdate, SessionRow, utcnow
+from .models import InboundRow, MessageRow, ProcessedUpdate, SessionRow, utcnow
+from .outbox import Outbox
 from .records import CHANNELS, MessageInfo, NotFound, SessionInfo, StoreError
 from .rows import check_choice, insert_message, jsonable, record, rowcount, session_row
 from .shared import SharedState
@@ -38,10 +39,10 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATE_LOCK = threading.Lock()
 
 
-class Store(StaffConsole, CuratedStore, SharedState):
+class Store(StaffConsole, CuratedStore, SharedState, Outbox):
     """The one persistence API. Handoff and staff methods live in `console.py`, curated answers in
     `curation.py`, what several web workers share (staff sessions, upload jobs, rate limits, leases)
-    in `shared.py`."""
+    in `shared.py`, the outbox of pushed channels in `outbox.py`."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -201,6 +202,11 @@ class Store(StaffConsole, CuratedStore, SharedState):
             s.execute(
                 delete(ProcessedUpdate)
                 .where(ProcessedUpdate.processed_at < cutoff)
+                .execution_options(synchronize_session=False)
+            )
+            s.execute(
+                delete(InboundRow)
+                .where(InboundRow.claimed_at < cutoff)
                 .execution_options(synchronize_session=False)
             )
             purged = rowcount(result)

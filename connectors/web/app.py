@@ -73,6 +73,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         async with AsyncExitStack() as stack:
             await _telegram_webhook(app, stack)
+            await _wechat(app, stack)
             yield
     finally:
         app.state.uploads.shutdown()
@@ -91,6 +92,13 @@ async def _telegram_webhook(app: FastAPI, stack: AsyncExitStack) -> None:
     application = build_application(rt, webhook=True)
     app.include_router(webhook_router(rt, application))
     await stack.enter_async_context(running(application))
+
+
+async def _wechat(app: FastAPI, stack: AsyncExitStack) -> None:
+    """/wechat/kf/callback and /wechat/oa/callback with their senders, for each configured channel."""
+    from connectors.wechat.mount import mount
+
+    app.state.wechat = await mount(app, app.state.runtime, stack)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

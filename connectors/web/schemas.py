@@ -282,7 +282,7 @@ class TicketOut(BaseModel):
     overdue: bool = Field(description="未结案且超过了响应时限（RONGCHUANG_RESPONSE_TARGET_MINUTES）。")
     claimed_by: str | None = None
     claimed_by_id: int | None = None
-    channel: Literal["web", "telegram", "cli"] = "web"
+    channel: Literal["web", "telegram", "cli", "wecom_kf", "wechat_oa"] = "web"
 
 
 class QueueOut(BaseModel):

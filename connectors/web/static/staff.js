@@ -10,6 +10,7 @@ const Staff = (() => {
   const STATUS = {open: "待认领", claimed: "处理中", resolved: "已结案"};
   const ROLE = {founder: "创业者", assistant: "助手", staff: "工作人员"};
   const DELIVERY = {pending: ["待投递", ""], delivered: ["已送达", "badge-ok"], failed: ["投递失败", "badge-warn"]};
+  const CHANNELS = {web: "网页", telegram: "Telegram", wecom_kf: "微信客服", wechat_oa: "公众号", cli: "命令行"};
   const STAGES = {idea: "想法阶段", seed: "种子期", early: "初创期", growth: "成长期"};
   const NEEDS = {space: "场地", funding: "资金", talent: "人才", compute: "算力", ip: "知识产权", scenarios: "应用场景",
     market: "市场", certification: "资质认证"};
@@ -129,7 +130,7 @@ const Staff = (() => {
         el("span", {class: "badge"}, STATUS[t.status]), ageBadge(t)),
       el("span", {class: "ticket-summary"}, t.summary),
       el("span", {class: "ticket-foot"}, t.center.name, t.claimed_by ? ` · ${t.claimed_by} 处理中` : "",
-        t.channel !== "web" ? ` · ${t.channel}` : ""));
+        ` · ${CHANNELS[t.channel] || t.channel}`));
     btn.addEventListener("click", () => openTicket(t.id));
     return el("li", {}, btn);
   }
@@ -246,7 +247,7 @@ const Staff = (() => {
     $("t-reply-send").textContent = t.status === "open" ? "认领并发送" : "发送给创业者";
     paintHead(t);
     $("t-alert").replaceChildren(t.delivery_failed
-      ? el("p", {class: "alert", role: "alert"}, "有回复没能送达创业者（Telegram 投递失败），请改用电话联系：", t.center.contact)
+      ? el("p", {class: "alert", role: "alert"}, `有回复没能送达创业者（${CHANNELS[t.channel] || t.channel} 投递失败），请改用电话联系：`, t.center.contact)
       : "");
     $("t-transcript").replaceChildren(...t.messages.map((m, i) => transcriptItem(m, t.messages[i - 1])));
     $("t-side").replaceChildren(...side(t));
@@ -269,6 +270,7 @@ const Staff = (() => {
       el("h2", {id: "t-title", tabindex: "-1"}, `工单 ${numberOf(t)}`),
       el("p", {class: "t-badges"}, el("span", {class: `badge reason-${t.reason}`}, REASONS[t.reason]),
         el("span", {class: "badge"}, STATUS[t.status]), ageBadge(t),
+        el("span", {class: "badge t-channel"}, CHANNELS[t.channel] || t.channel),
         el("span", {class: "muted"}, `响应时限 ${ageLabel(t.target_minutes)}`)),
       el("p", {class: "t-claim"}, t.status === "open" ? claim
         : t.status === "claimed" ? `${mine ? "你" : t.claimed_by} 正在处理` : `已结案：${t.outcome || ""}`));
@@ -282,8 +284,11 @@ const Staff = (() => {
     else body.textContent = m.text;
     const extra = [];
     if (m.role === "staff" && m.delivery) {
-      const [word, cls] = DELIVERY[m.delivery];
+      // pending with a reason: not there yet (a closed reply window, a retry), said as 未送达 with why
+      const held = m.delivery === "pending" && m.delivery_error;
+      const [word, cls] = held ? ["未送达", "badge-warn"] : DELIVERY[m.delivery];
       extra.push(el("span", {class: `badge ${cls}`, title: m.delivery_error || ""}, word));
+      if (held) extra.push(el("span", {class: "muted small delivery-why"}, m.delivery_error));
     }
     if (m.role === "assistant" && prev?.role === "founder") {
       const wrong = el("button", {class: "link small", type: "button"}, "标记答错并写正确答案");

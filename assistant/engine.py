@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from knowledge.catalog import Catalog, Guide
@@ -16,6 +17,7 @@ from knowledge.index import KnowledgeIndex
 from knowledge.search import Filters, search
 from knowledge.types import Hit, Passage
 
+from . import lexicon as lx
 from . import understand as und
 from .citations import HOME_REGIONS, CitationList
 from .compose import (
@@ -38,24 +40,6 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger("rongchuang.assistant")
-NEXT_CUES = (
-    "怎么申请",
-    "如何申请",
-    "怎么办",
-    "流程",
-    "材料",
-    "在哪",
-    "哪里办",
-    "去哪",
-    "找谁",
-    "电话",
-    "how",
-    "apply",
-)
-# How-to cues that add the 办理流程 section to the next steps.
-HOW_TO = ("申请", "办理", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "how", "apply")
-GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
-CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 # Near a tie, the official clause is quoted before the sample guide that paraphrases it (eval on the
 # golden set: 0.97 raised MRR 0.963 → 0.972 and answer_evidence 0.958 → 0.972; 0.93 lowered citation
 # precision). A real demotion hid evidence that the guides quote (see knowledge.search.SAMPLE_WEIGHT).
@@ -69,48 +53,6 @@ REASON_NAMES = {
     "low_confidence": "连续两次没找到可靠答案",
 }
 LOW_CONFIDENCE = HEDGE_BELOW  # a hedged answer counts: two in a row go to a person
-OTHER_CITY = re.compile(
-    "北京|上海|深圳|广州|杭州|重庆|武汉|西安|南京|天津|苏州|长沙|郑州|合肥|厦门|青岛|宁波|东莞|佛山|济南|昆明|贵阳"
-)
-HOME = re.compile("成都|蓉|四川|天府|高新区|东部新区|川府发")
-PERSONAL = re.compile("个人所得税|个税|专项附加扣除|公积金提取|房贷|车贷")
-FOCUS = (  # what a how-to question asks for → the guide section that answers it
-    (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
-    (("条件", "资格", "谁可以", "符合", "eligib"), "谁可以申请"),
-    (
-        (
-            "在哪里",
-            "在哪儿",
-            "在哪办",
-            "去哪",
-            "哪里办",
-            "地址",
-            "电话",
-            "找谁",
-            "联系",
-            "多久",
-            "时限",
-            "where",
-            "contact",
-        ),
-        "在哪里办",
-    ),
-    (
-        (
-            "怎么申请",
-            "如何申请",
-            "流程",
-            "步骤",
-            "几步",
-            "怎么办理",
-            "怎么弄",
-            "how do i apply",
-            "how to apply",
-            "steps",
-        ),
-        "办理流程",
-    ),
-)  # "在哪" alone would also match 现在哪些方向
 
 
 class MessageError(RongchuangError):
@@ -180,15 +122,29 @@ class Assistant:
         self.settings = settings or Settings()
         self.extractive = ExtractiveComposer()
         self.composer = composer or self.extractive
+        und.use_dictionary(self.settings.dict_dir)
         self._learn_names()
 
     def _learn_names(self) -> None:
-        """Park and fund names are topics and single tokens, so "示例·低空经济产业园" is one thing."""
+        """Park and fund names and their aliases are topics, the names single tokens, so
+        "示例·低空经济产业园" is one thing. An alias the dictionary reads as another topic stays that
+        topic ("科创贷" is the 科创贷 topic, whose guide answers it). Guide keywords that name one guide
+        only pick it when nothing else does (see _guide_for)."""
         from knowledge.tokenize import add_words
 
-        names = [p.name for p in self.catalog.parks.values()] + [f.name for f in self.catalog.funds.values()]
-        und.add_topic_terms({n: [n] for n in names})
-        add_words([n.replace("示例·", "") for n in names])
+        named = [*self.catalog.parks.values(), *self.catalog.funds.values()]
+        aliases = {x.name: [a for a in x.aliases if set(und.topic_terms(a)) <= {x.name}] for x in named}
+        und.add_topic_terms(aliases)
+        add_words([x.name.replace("示例·", "") for x in named])
+        owners: dict[str, set[str]] = {}
+        for g in self.catalog.guides.values():
+            for k in g.keywords:
+                owners.setdefault(k.lower(), set()).add(g.id)
+        own = {
+            g.id: [k for k in g.keywords if len(owners[k.lower()]) == 1 and _distinct(k)]
+            for g in self.catalog.guides.values()
+        }
+        self._guide_words = und.Lexicon(own)
 
     # public ----------------------------------------------------------------------------------
     def respond(self, session_id: str | None, text: str, channel: str = "web") -> Reply:
@@ -259,9 +215,9 @@ class Assistant:
             return self._handoff(t, reason, und.topic_terms(t.text))
         if t.intent == "smalltalk":
             return self._reply(t, ph.get(_smalltalk_key(t.text)), "smalltalk", 1.0)
-        if t.intent == "out_of_scope" or PERSONAL.search(t.text):
+        if t.intent == "out_of_scope" or lx.PERSONAL.search(t.text):
             return self._reply(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
-        if OTHER_CITY.search(t.text) and not HOME.search(t.text):
+        if lx.OTHER_CITY.search(t.text) and not lx.HOME.search(t.text):
             return self._reply(t, ph.get("other_city"), "out_of_scope", 1.0)
         if t.intent == "park_routing":
             return self._parks(t)
@@ -282,14 +238,14 @@ class Assistant:
         if curated := self._curated(t):
             return curated
         asked = und.topic_terms(t.text, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
-        generic = bool(t.profile.track) and not asked and any(w in t.text for w in GENERIC_SUPPORT)
+        generic = bool(t.profile.track) and not asked and any(w in t.text for w in lx.GENERIC_SUPPORT)
         if generic:  # "what support is there for us?": the policy's own words on this track first
             query = f"{t.profile.track} {t.text}"
             hits = self._search(query, kinds=("policy",)) or self._search(query)
         else:
             hits = self._search(query)
         conf = retrieval_confidence(hits, " ".join(en_terms) if en_terms else query, self.index.idf)
-        guide = self._guide_for(hits, topics, followup and t.state.guide)
+        guide = self._guide_for(hits, topics, followup and t.state.guide, t.text)
         req = ComposeRequest(
             question=t.text, query=query, lang=t.lang, hits=hits, confidence=conf, profile=t.profile
         )
@@ -301,9 +257,9 @@ class Assistant:
                 for h in focus:
                     h.score, h.extra = (hits[0].score if hits else 1.0), {"cosine": None, "focus": True}
                 req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
-            if followup or any(w in t.text.lower() for w in NEXT_CUES):  # not for "does the policy…?"
+            if followup or any(w in t.text.lower() for w in lx.NEXT_CUES):  # not for "does the policy…?"
                 req.next_steps = self._next_steps(guide, hits, query)
-            if any(w in t.text for w in CONDITIONS):
+            if any(w in t.text for w in lx.CONDITIONS):
                 req.eligibility, req.ask = walk(
                     guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang
                 )
@@ -359,7 +315,7 @@ class Assistant:
 
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
         hits = search(self.index, query, k=k + 4, filters=Filters(**filters))
-        about_centers = any(w in query for w in ("中心", "窗口", "平台", "找谁", "联系"))
+        about_centers = any(w in query for w in lx.ABOUT_CENTERS)
         for h in hits:
             if h.passage.meta.region not in HOME_REGIONS:
                 h.score *= OTHER_REGION_PENALTY  # a Chengdu assistant prefers Chengdu's rules
@@ -370,7 +326,9 @@ class Assistant:
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 
-    def _guide_for(self, hits: list[Hit], topics: list[str], previous: str | None) -> Guide | None:
+    def _guide_for(
+        self, hits: list[Hit], topics: list[str], previous: str | None, text: str = ""
+    ) -> Guide | None:
         if previous and previous in self.catalog.guides:
             return self.catalog.guides[previous]
         if topics:
@@ -379,7 +337,8 @@ class Assistant:
                     return g
         if hits and hits[0].passage.meta.kind == "guide":
             return self.catalog.guides.get(hits[0].passage.doc_id)
-        return None
+        found = self._guide_words.hits(unicodedata.normalize("NFKC", text).lower())
+        return self.catalog.guides.get(found[0].value) if found else None
 
     def _section(self, doc_id: str, needle: str) -> Hit | None:
         for p in self.index.passages_of(doc_id):
@@ -389,7 +348,7 @@ class Assistant:
 
     def _focus(self, guide: Guide, text: str) -> list[Hit]:
         """All passages of the guide section the question asks for (a long one is cut in several)."""
-        for cues, section in FOCUS:
+        for cues, section in lx.FOCUS:
             if any(c in text.lower() for c in cues):
                 return [
                     Hit(passage=p, score=1.0)
@@ -399,8 +358,8 @@ class Assistant:
         return []
 
     def _next_steps(self, guide: Guide, hits: list[Hit], query: str) -> list[Hit]:
-        wanted = ["办理流程", "在哪里办"] if any(w in query for w in HOW_TO) else ["在哪里办"]
-        if any(w in query for w in ("材料", "准备什么", "要带")):
+        wanted = ["办理流程", "在哪里办"] if any(w in query for w in lx.HOW_TO) else ["在哪里办"]
+        if any(w in query for w in lx.MATERIALS):
             wanted.insert(0, "需要准备的材料")
         return [h for s in wanted if (h := self._section(guide.id, s))]
 
@@ -517,21 +476,21 @@ class Assistant:
         )
 
 
-_QUESTION = re.compile(
-    r"[？?吗呢么]|什么|怎么|哪|如何|多少|能不能|可不可以|有没有|是否|how|what|which|can ", re.I
-)
-
-
 def is_statement(text: str) -> bool:
     """ "我们不是做AI的，是做生物医药": tells us about the team, asks nothing."""
-    return not _QUESTION.search(text)
+    return not lx.QUESTION.search(text)
+
+
+def _distinct(keyword: str) -> bool:
+    """Long enough to name a guide: two Han characters or three Latin letters ("PC" is not)."""
+    return len(lx.HAN.findall(keyword)) >= 2 or len(re.findall(r"[A-Za-z]", keyword)) >= 3
 
 
 def _smalltalk_key(text: str) -> str:
     low = text.lower()
-    if any(w in low for w in ("谢", "thank", "感谢")):
+    if any(w in low for w in lx.THANKS):
         return "thanks"
-    if any(w in low for w in ("你是谁", "你能做什么", "你会什么", "who are you", "what can you")):
+    if any(w in low for w in lx.IDENTITY):
         return "identity"
     return "greeting"
 

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite in the data directory
     kb_paths: list[Path] = Field(default_factory=list)  # extra folders ingested beside the bundled KB
+    dict_dir: Path | None = None  # staff's dictionary files, added to knowledge/dict/
 
     embedder: Literal["e5", "openai"] = "e5"
     embed_base_url: str = ""

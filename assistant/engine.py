@@ -135,6 +135,8 @@ class Assistant:
         named = [*self.catalog.parks.values(), *self.catalog.funds.values()]
         aliases = {x.name: [a for a in x.aliases if set(und.topic_terms(a)) <= {x.name}] for x in named}
         und.add_topic_terms(aliases)
+        # An alias the documents do not spell ("AI产业园") searches with the name they do use.
+        self._aliases = und.Lexicon({n: [a for a in al if a not in n] for n, al in aliases.items()})
         add_words([x.name.replace("示例·", "") for x in named])
         owners: dict[str, set[str]] = {}
         for g in self.catalog.guides.values():
@@ -314,6 +316,8 @@ class Assistant:
         return self._search(_search_query(question, lang, und.topic_terms(question)), k=k)
 
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
+        names = [h.value for h in self._aliases.hits(_norm(query)) if h.value not in query]
+        query = " ".join([query, *dict.fromkeys(names)])
         hits = search(self.index, query, k=k + 4, filters=Filters(**filters))
         about_centers = any(w in query for w in lx.ABOUT_CENTERS)
         for h in hits:
@@ -337,7 +341,7 @@ class Assistant:
                     return g
         if hits and hits[0].passage.meta.kind == "guide":
             return self.catalog.guides.get(hits[0].passage.doc_id)
-        found = self._guide_words.hits(unicodedata.normalize("NFKC", text).lower())
+        found = self._guide_words.hits(_norm(text))
         return self.catalog.guides.get(found[0].value) if found else None
 
     def _section(self, doc_id: str, needle: str) -> Hit | None:
@@ -479,6 +483,10 @@ class Assistant:
 def is_statement(text: str) -> bool:
     """ "我们不是做AI的，是做生物医药": tells us about the team, asks nothing."""
     return not lx.QUESTION.search(text)
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()  # as understand matches
 
 
 def _distinct(keyword: str) -> bool:

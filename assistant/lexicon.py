@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from knowledge import synonyms
 from knowledge.catalog import STAGE_NAMES
 from knowledge.errors import ConfigError
 
+# synonyms.txt (query widening) and domain.txt (the tokenizer's words) are read by knowledge/.
 TABLES = ("tracks.tsv", "needs.tsv", "wants.tsv", "districts.tsv", "universities.tsv", "topics.tsv")
 LISTS = ("words.txt", "intents.txt", "profile.txt")
 STOP = "-"
@@ -79,7 +81,7 @@ def _lines(path: Path):
 def _split_variants(path: Path, n: int, cell: str) -> list[str]:
     words = [w.strip() for w in cell.split("|")]
     if not all(words):
-        raise DictionaryError(path, n, "有空的说法", "两个 | 之间或行尾的 | 后面要写字。")
+        raise DictionaryError(path, n, "有空的说法", "请在两个 | 之间写上说法，或删去多余的 |。")
     return words
 
 
@@ -92,7 +94,9 @@ def _read_table(path: Path, table: _Table, labelled: bool) -> None:
             table.stops += [_norm(w) for w in _split_variants(path, n, cells[-1])]
             continue
         if len(cells) != ncols:
-            raise DictionaryError(path, n, f"应为“{shape}”，这一行有 {len(cells)} 列", "列之间用制表符隔开。")
+            raise DictionaryError(
+                path, n, f"应为“{shape}”，这一行有 {len(cells)} 列", "请在列之间用制表符隔开。"
+            )
         key, words = cells[0], [_norm(w) for w in _split_variants(path, n, cells[-1])]
         if labelled:
             if table.labels.setdefault(key, cells[1]) != cells[1]:
@@ -121,6 +125,7 @@ class Source:
         self.lists: dict[str, dict[str, list[_Entry]]] = {name: {} for name in LISTS}
         self.heads: dict[str, _Entry] = {}
         self.used: set[tuple[str, str]] = set()
+        self.synonyms: Path | None = None
         for d in dirs:
             if not d.is_dir():
                 raise DictionaryError(d, None, "词表目录不存在", "请检查 RONGCHUANG_DICT_DIR 的路径。")
@@ -133,9 +138,13 @@ class Source:
             _read_table(path, self.tables[path.stem], labelled)
         elif path.name in LISTS:
             _read_lists(path, self.lists[path.name], self.heads)
-        elif path.parent != bundled_dir():
-            known = "、".join(TABLES + LISTS)
-            raise DictionaryError(path, None, "不认识这个词表文件", f"文件名应为其中之一：{known}。")
+        elif path.parent == bundled_dir():
+            pass  # synonyms.txt and domain.txt: read by knowledge/
+        elif path.name == "synonyms.txt":
+            self.synonyms = path  # staff's query-widening words, handed to knowledge.synonyms
+        else:
+            known = "、".join((*TABLES, *LISTS, "synonyms.txt"))
+            raise DictionaryError(path, None, "不认识这个词表文件", f"请把文件改名为其中之一：{known}。")
 
     def entries(self, file: str, name: str) -> list[_Entry]:
         if name not in self.lists[file]:
@@ -363,7 +372,9 @@ def load(extra: Path | str | None = None) -> None:
     """(Re)build every table from the bundled dictionary plus `extra`'s files; a malformed entry
     raises DictionaryError naming its file and line, and leaves the tables as they were."""
     dirs = [bundled_dir(), *([Path(extra)] if extra else [])]
-    globals().update(_build(Source(dirs)))
+    src = Source(dirs)
+    globals().update(_build(src))
+    synonyms.use_extra(src.synonyms)
 
 
 load()

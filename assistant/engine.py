@@ -138,15 +138,7 @@ class Assistant:
         # An alias the documents do not spell ("AI产业园") searches with the name they do use.
         self._aliases = und.Lexicon({n: [a for a in al if a not in n] for n, al in aliases.items()})
         add_words([x.name.replace("示例·", "") for x in named])
-        owners: dict[str, set[str]] = {}
-        for g in self.catalog.guides.values():
-            for k in g.keywords:
-                owners.setdefault(k.lower(), set()).add(g.id)
-        own = {
-            g.id: [k for k in g.keywords if len(owners[k.lower()]) == 1 and _distinct(k)]
-            for g in self.catalog.guides.values()
-        }
-        self._guide_words = und.Lexicon(own)
+        self._guide_words = _guide_keywords(list(self.catalog.guides.values()))
 
     # public ----------------------------------------------------------------------------------
     def respond(self, session_id: str | None, text: str, channel: str = "web") -> Reply:
@@ -489,9 +481,19 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()  # as understand matches
 
 
-def _distinct(keyword: str) -> bool:
-    """Long enough to name a guide: two Han characters or three Latin letters ("PC" is not)."""
-    return len(lx.HAN.findall(keyword)) >= 2 or len(re.findall(r"[A-Za-z]", keyword)) >= 3
+def _guide_keywords(guides: list[Guide]) -> und.Lexicon:
+    """Keywords that name one guide: listed by no other, two Han characters or three Latin letters
+    at least ("融资担保" is in three guides, "PC" is too short)."""
+    owners: dict[str, set[str]] = {}
+    for g in guides:
+        for k in g.keywords:
+            owners.setdefault(k.lower(), set()).add(g.id)
+
+    def names_one(k: str) -> bool:
+        long = len(lx.HAN.findall(k)) >= 2 or len(re.findall(r"[A-Za-z]", k)) >= 3
+        return long and len(owners[k.lower()]) == 1
+
+    return und.Lexicon({g.id: [k for k in g.keywords if names_one(k)] for g in guides})
 
 
 def _smalltalk_key(text: str) -> str:

@@ -483,17 +483,19 @@ def _norm(text: str) -> str:
 
 def _guide_keywords(guides: list[Guide]) -> und.Lexicon:
     """Keywords that name one guide: listed by no other, two Han characters or three Latin letters
-    at least ("融资担保" is in three guides, "PC" is too short)."""
+    at least ("融资担保" is in three guides, "PC" is too short), and no profile word."""
     owners: dict[str, set[str]] = {}
     for g in guides:
         for k in g.keywords:
-            owners.setdefault(k.lower(), set()).add(g.id)
+            owners.setdefault(_norm(k), set()).add(g.id)
+    # A track, need or want word ("融资", "算力") says what the team does or lacks, not which guide.
+    profile_words = {v for table in (lx.TRACKS, lx.NEEDS, lx.WANTS) for vs in table.values() for v in vs}
 
     def names_one(k: str) -> bool:
         long = len(lx.HAN.findall(k)) >= 2 or len(re.findall(r"[A-Za-z]", k)) >= 3
-        return long and len(owners[k.lower()]) == 1
+        return long and len(owners[k]) == 1 and k not in profile_words
 
-    return und.Lexicon({g.id: [k for k in g.keywords if names_one(k)] for g in guides})
+    return und.Lexicon({g.id: [k for k in map(_norm, g.keywords) if names_one(k)] for g in guides})
 
 
 def _smalltalk_key(text: str) -> str:

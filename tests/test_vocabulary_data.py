@@ -16,7 +16,7 @@ from assistant.settings import Settings, bundled_kb
 from knowledge import synonyms
 from knowledge.catalog import Catalog
 
-PARK_ALIAS = "小蓉飞园"  # a made-up nickname for 示例·低空经济产业园
+PARK_ALIAS = "蓝楹园"  # a made-up nickname for 示例·低空经济产业园
 
 
 def write(path: Path, text: str) -> Path:
@@ -56,7 +56,7 @@ def test_a_synonym_a_topic_and_a_park_alias_from_files(
     kb_index, catalog, store, staff_files, restore_vocabulary
 ):
     dict_dir, staff_catalog = staff_files
-    questions = ("我们做铁甲小宝的，有什么园区推荐？", "人才绿卡怎么申请？", f"{PARK_ALIAS}的政策包有什么？")
+    questions = ("我们做铁甲小宝的，有什么园区推荐？", "人才绿卡怎么申请？", f"{PARK_ALIAS}有哪些优惠？")
 
     plain = Assistant(kb_index, catalog, store, Settings(data_dir=kb_index.data_dir))
     before = [ask(plain, q) for q in questions]
@@ -88,7 +88,7 @@ def test_bundled_aliases_and_guide_keywords(assistant):
     assert und.topic_terms("科创贷怎么办") == ["科创贷"]  # an alias never takes a dictionary topic
     # A keyword only one guide lists picks it when neither a topic nor the top passage does.
     assert assistant._guide_for([], [], None, "想租算力，要准备什么").id == "guide-compute-voucher"
-    assert assistant._guide_for([], [], None, "融资担保怎么办") is None  # three guides list it
+    assert assistant._guide_for([], [], None, "融资担保怎么办") is None  # three guides; 融资 is a need
 
 
 @pytest.mark.parametrize(

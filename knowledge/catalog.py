@@ -116,7 +116,7 @@ class Fund(Strict):
     details: str | None = None
     guide: Id | None = None
     sample: bool = False
-    aliases: list[str] = []  # other names founders use ("科创贷" for 科创贷（数字人民币智能信贷）)
+    aliases: list[str] = []  # other names founders use ("直投子基金" for 省级产业投资基金直投子基金)
 
 
 class FundCatalog(Header):

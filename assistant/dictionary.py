@@ -113,7 +113,10 @@ class Source:
         for d in dirs:
             if not d.is_dir():
                 raise DictionaryError(d, None, "词表目录不存在", "请检查 RONGCHUANG_DICT_DIR 的路径。")
-            for path in sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith(".")):
+            # Only dictionary-looking files: a README or a database beside them is none of ours.
+            for path in sorted(
+                p for p in d.glob("*.t[sx][vt]") if p.is_file() and not p.name.startswith(".")
+            ):
                 self._read(path)
 
     def _read(self, path: Path) -> None:

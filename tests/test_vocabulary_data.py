@@ -113,8 +113,9 @@ def test_a_malformed_entry_names_its_file_and_line(tmp_path, name, text, where):
 
 def test_staff_words_join_a_cue_list(tmp_path, restore_vocabulary):
     assert und.classify_intent("你们这服务太坑了", und.Profile(), False) != "complaint"
-    write(tmp_path / "intents.txt", "[complaint]\n太坑了\n")
-    write(tmp_path / "synonyms.txt", "飞的  低空经济\n")
-    und.use_dictionary(tmp_path)
+    write(tmp_path / "dict" / "intents.txt", "[complaint]\n太坑了\n")
+    write(tmp_path / "dict" / "synonyms.txt", "飞的  低空经济\n")
+    write(tmp_path / "dict" / "说明.md", "# 我们加的词\n")  # not a dictionary file: left alone
+    und.use_dictionary(tmp_path / "dict")
     assert und.classify_intent("你们这服务太坑了", und.Profile(), False) == "complaint"
     assert "低空经济" in synonyms.widen("飞的有补贴吗")

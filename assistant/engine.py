@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from knowledge.sentences import split_sentences
 from knowledge.tokenize import tokens
 from knowledge.types import Hit, Passage
 
+from . import lexicon as lx
 from . import scope
 from . import understand as und
 from .asking import asks, is_asking_word, question_part, vague_words
@@ -49,24 +51,6 @@ from .settings import Settings
 from .store import Store
 
 log = logging.getLogger("rongchuang.assistant")
-NEXT_CUES = (
-    "怎么申请",
-    "如何申请",
-    "怎么办",
-    "流程",
-    "材料",
-    "在哪",
-    "哪里办",
-    "去哪",
-    "找谁",
-    "电话",
-    "how",
-    "apply",
-)
-# How-to cues that add the 办理流程 section to the next steps.
-HOW_TO = ("申请", "办理", "怎么办", "流程", "材料", "在哪", "哪里办", "去哪", "how", "apply")
-GENERIC_SUPPORT = ("什么支持", "哪些支持", "有什么政策", "哪些政策", "能给", "扶持", "帮扶", "support")
-CONDITIONS = ("条件", "资格", "能申请", "能不能", "符合", "可以申请", "够不够", "门槛", "eligible")
 # Near a tie, the official clause is quoted before the sample guide that paraphrases it (eval on the
 # golden set: 0.97 raised MRR 0.963 → 0.972 and answer_evidence 0.958 → 0.972; 0.93 lowered citation
 # precision). A real demotion hid evidence that the guides quote (see knowledge.search.SAMPLE_WEIGHT).
@@ -85,44 +69,6 @@ REASON_NAMES = {
     "low_confidence": "连续两次没找到可靠答案",
 }
 LOW_CONFIDENCE = HEDGE_BELOW  # a hedged answer counts: two in a row go to a person
-PERSONAL = re.compile("个人所得税|个税|专项附加扣除|公积金提取|房贷|车贷")
-FOCUS = (  # what a how-to question asks for → the guide section that answers it
-    (("材料", "准备什么", "带什么", "documents"), "需要准备的材料"),
-    (("条件", "资格", "谁可以", "符合", "eligib"), "谁可以申请"),
-    (
-        (
-            "在哪里",
-            "在哪儿",
-            "在哪办",
-            "去哪",
-            "哪里办",
-            "地址",
-            "电话",
-            "找谁",
-            "联系",
-            "多久",
-            "时限",
-            "where",
-            "contact",
-        ),
-        "在哪里办",
-    ),
-    (
-        (
-            "怎么申请",
-            "如何申请",
-            "流程",
-            "步骤",
-            "几步",
-            "怎么办理",
-            "怎么弄",
-            "how do i apply",
-            "how to apply",
-            "steps",
-        ),
-        "办理流程",
-    ),
-)  # "在哪" alone would also match 现在哪些方向
 
 
 class MessageError(RongchuangError):
@@ -203,16 +149,24 @@ class Assistant:
             data_dir=self.settings.data_dir,
             per_hour=self.settings.corrections_per_hour,
         )
+        und.use_dictionary(self.settings.dict_dir)
         self._learn_names()
 
     def _learn_names(self) -> None:
-        """Park and fund names are topics and single tokens, so "示例·低空经济产业园" is one thing."""
+        """Park and fund names and their aliases are topics, the names single tokens, so
+        "示例·低空经济产业园" is one thing. An alias the dictionary reads as another topic stays that
+        topic ("科创贷" is the 科创贷 topic, whose guide answers it). Guide keywords that name one guide
+        only pick it when nothing else does (see _guide_for)."""
         from knowledge.tokenize import add_words
 
-        names = [p.name for p in self.catalog.parks.values()] + [f.name for f in self.catalog.funds.values()]
-        self._names = set(names)
-        und.add_topic_terms({n: [n] for n in names})
-        add_words([n.replace("示例·", "") for n in names])
+        named = [*self.catalog.parks.values(), *self.catalog.funds.values()]
+        self._names = {x.name for x in named}
+        aliases = {x.name: [a for a in x.aliases if set(und.topic_terms(a)) <= {x.name}] for x in named}
+        und.add_topic_terms(aliases)
+        # An alias the documents do not spell ("AI产业园") searches with the name they do use.
+        self._aliases = und.Lexicon({n: [a for a in al if a not in n] for n, al in aliases.items()})
+        add_words([x.name.replace("示例·", "") for x in named])
+        self._guide_words = _guide_keywords(list(self.catalog.guides.values()))
 
     # public ----------------------------------------------------------------------------------
     def respond(self, session_id: str | None, text: str, channel: str = "web") -> Reply:
@@ -314,7 +268,7 @@ class Assistant:
             return self._reply(t, ph.get(_smalltalk_key(t.text)), "smalltalk", 1.0)
         if t.intent == "out_of_scope" or ("out_of_scope" in t.labels and not und.is_business(t.text)):
             return self._reply(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
-        if "personal" in t.labels or PERSONAL.search(t.text):
+        if "personal" in t.labels or lx.PERSONAL.search(t.text):
             return self._reply(
                 t, ph.get("personal_referral", where=scope.referral(t.text)), "out_of_scope", 1.0
             )
@@ -392,7 +346,7 @@ class Assistant:
         if curated := self._curated(t):
             return curated
         asked = und.topic_terms(q, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
-        generic = bool(t.profile.track) and not asked and any(w in q for w in GENERIC_SUPPORT)
+        generic = bool(t.profile.track) and not asked and any(w in q for w in lx.GENERIC_SUPPORT)
         if generic:  # "what support is there for us?": the policy's own words on this track first
             query = f"{t.profile.track} {q}"
             hits = self._search(query, kinds=("policy",)) or self._search(query)
@@ -419,9 +373,9 @@ class Assistant:
                 for h in focus:
                     h.score, h.extra = (hits[0].score if hits else 1.0), {"cosine": None, "focus": True}
                 req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
-            if followup or any(w in q.lower() for w in NEXT_CUES):  # not for "does the policy…?"
+            if followup or any(w in q.lower() for w in lx.NEXT_CUES):  # not for "does the policy…?"
                 req.next_steps = self._next_steps(guide, hits, query)
-            if any(w in q for w in CONDITIONS):
+            if any(w in q for w in lx.CONDITIONS):
                 req.eligibility, req.ask = walk(
                     guide, t.profile, self._section(guide.id, "谁可以申请"), t.lang
                 )
@@ -477,8 +431,10 @@ class Assistant:
         return self._search(_search_query(question, lang, und.topic_terms(question)), k=k)
 
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
+        names = [h.value for h in self._aliases.hits(_norm(query)) if h.value not in query]
+        query = " ".join([query, *dict.fromkeys(names)])
         hits = search(self.index, query, k=k + 4, filters=Filters(**filters))
-        about_centers = any(w in query for w in ("中心", "窗口", "平台", "找谁", "联系"))
+        about_centers = any(w in query for w in lx.ABOUT_CENTERS)
         for h in hits:
             if h.passage.meta.region not in HOME_REGIONS:
                 h.score *= OTHER_REGION_PENALTY  # a Chengdu assistant prefers Chengdu's rules
@@ -505,7 +461,8 @@ class Assistant:
             g = self.catalog.guides.get(hits[0].passage.doc_id)
             if g:
                 return g, any(w and w in question for w in (g.topic, *g.keywords))
-        return None, False
+        found = self._guide_words.hits(_norm(question))  # a keyword only one guide lists
+        return (self.catalog.guides.get(found[0].value), True) if found else (None, False)
 
     def _restated(self, sentence: str) -> tuple[Hit, str] | None:
         """The official sentence a guide, park or fund sentence restates ("…按川府发〔2026〕8号扩大至…"):
@@ -535,7 +492,7 @@ class Assistant:
 
     def _focus(self, guide: Guide, text: str) -> list[Hit]:
         """All passages of the guide section the question asks for (a long one is cut in several)."""
-        for cues, section in FOCUS:
+        for cues, section in lx.FOCUS:
             if any(c in text.lower() for c in cues):
                 return [
                     Hit(passage=p, score=1.0)
@@ -545,8 +502,8 @@ class Assistant:
         return []
 
     def _next_steps(self, guide: Guide, hits: list[Hit], query: str) -> list[Hit]:
-        wanted = ["办理流程", "在哪里办"] if any(w in query for w in HOW_TO) else ["在哪里办"]
-        if any(w in query for w in ("材料", "准备什么", "要带")):
+        wanted = ["办理流程", "在哪里办"] if any(w in query for w in lx.HOW_TO) else ["在哪里办"]
+        if any(w in query for w in lx.MATERIALS):
             wanted.insert(0, "需要准备的材料")
         return [h for s in wanted if (h := self._section(guide.id, s))]
 
@@ -673,11 +630,32 @@ def _care_weights(query: str) -> dict[str, float]:
     return {w: min(len(w), 4) / 2 for w in tokens(query)}
 
 
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()  # as understand matches
+
+
+def _guide_keywords(guides: list[Guide]) -> und.Lexicon:
+    """Keywords that name one guide: listed by no other, two Han characters or three Latin letters
+    at least ("融资担保" is in three guides, "PC" is too short), and no profile word."""
+    owners: dict[str, set[str]] = {}
+    for g in guides:
+        for k in g.keywords:
+            owners.setdefault(_norm(k), set()).add(g.id)
+    # A track, need or want word ("融资", "算力") says what the team does or lacks, not which guide.
+    profile_words = {v for table in (lx.TRACKS, lx.NEEDS, lx.WANTS) for vs in table.values() for v in vs}
+
+    def names_one(k: str) -> bool:
+        long = len(lx.HAN.findall(k)) >= 2 or len(re.findall(r"[A-Za-z]", k)) >= 3
+        return long and len(owners[k]) == 1 and k not in profile_words
+
+    return und.Lexicon({g.id: [k for k in map(_norm, g.keywords) if names_one(k)] for g in guides})
+
+
 def _smalltalk_key(text: str) -> str:
     low = text.lower()
-    if any(w in low for w in ("谢", "thank", "感谢")):
+    if any(w in low for w in lx.THANKS):
         return "thanks"
-    if any(w in low for w in ("你是谁", "你能做什么", "你会什么", "who are you", "what can you")):
+    if any(w in low for w in lx.IDENTITY):
         return "identity"
     return "greeting"
 

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite in the data directory
     chroma_url: str = ""  # empty: Chroma in the data directory; else a `chroma run` server (scale-out)
     kb_paths: list[Path] = Field(default_factory=list)  # extra folders ingested beside the bundled KB
+    dict_dir: Path | None = None  # staff's dictionary files, added to knowledge/dict/
 
     embedder: str = "e5"  # a name in assistant.registry.embedders: e5, openai, or a plugin's
     embed_base_url: str = ""

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from . import lexicon as lx
@@ -32,6 +33,7 @@ __all__ = [
     "routes_asked",
     "summarize_profile",
     "topic_terms",
+    "use_dictionary",
 ]
 
 _STAGE_ORDER = ("idea", "seed", "early", "growth")
@@ -99,14 +101,34 @@ class Lexicon:
         return [Hit(m.start(), m.end(), value) for m, value in found if value]
 
 
-_TRACKS = Lexicon(lx.TRACKS, lx.TRACK_STOPS)
-_NEEDS = Lexicon(lx.NEEDS, lx.NEED_STOPS)
-_WANTS = Lexicon(lx.WANTS, lx.WANT_STOPS)
-_DISTRICTS = Lexicon(lx.DISTRICTS)
-_UNIVERSITIES = Lexicon(lx.UNIVERSITIES, lx.UNIVERSITY_STOPS)
-_SMALLTALK = _compile_words(lx.SMALLTALK)
 _topics_lock = threading.Lock()
-_topics = Lexicon(lx.TOPICS, lx.TOPIC_STOPS)
+_dictionary: Path | None = None
+
+
+def _build_lexicons() -> None:
+    global _TRACKS, _NEEDS, _WANTS, _DISTRICTS, _UNIVERSITIES, _SMALLTALK, _topics
+    _TRACKS = Lexicon(lx.TRACKS, lx.TRACK_STOPS)
+    _NEEDS = Lexicon(lx.NEEDS, lx.NEED_STOPS)
+    _WANTS = Lexicon(lx.WANTS, lx.WANT_STOPS)
+    _DISTRICTS = Lexicon(lx.DISTRICTS)
+    _UNIVERSITIES = Lexicon(lx.UNIVERSITIES, lx.UNIVERSITY_STOPS)
+    _SMALLTALK = _compile_words(lx.SMALLTALK)
+    _topics = Lexicon(lx.TOPICS, lx.TOPIC_STOPS)
+
+
+_build_lexicons()
+
+
+def use_dictionary(extra: Path | str | None) -> None:
+    """The bundled vocabulary plus staff's dictionary directory (RONGCHUANG_DICT_DIR). Changing it
+    forgets topics taught with add_topic_terms: teach them again after."""
+    global _dictionary
+    extra = Path(extra) if extra else None
+    if extra != _dictionary:
+        with _topics_lock:
+            lx.load(extra)
+            _build_lexicons()
+            _dictionary = extra
 
 
 # --- shared helpers -------------------------------------------------------------------------------

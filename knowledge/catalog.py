@@ -69,6 +69,7 @@ class Park(Header):
     service_center: Id
     contact: str
     universities: list[str] = []
+    aliases: list[str] = []  # other names founders use; the assistant learns them as this park's name
 
 
 class Condition(Strict):
@@ -115,6 +116,7 @@ class Fund(Strict):
     details: str | None = None
     guide: Id | None = None
     sample: bool = False
+    aliases: list[str] = []  # other names founders use ("直投子基金" for 省级产业投资基金直投子基金)
 
 
 class FundCatalog(Header):
@@ -207,6 +209,12 @@ def _sections(parts: list[tuple[str, str]]) -> str:
     return "\n\n".join(out)
 
 
+def _also_called(name: str, aliases: list[str]) -> list[str]:
+    """The aliases the name does not already spell, so a search for one finds the document."""
+    other = [a for a in aliases if a not in name]
+    return [f"也叫{'、'.join(other)}。"] if other else []
+
+
 def render_park(p: Park, source: str) -> Document:
     items = "\n".join(
         f"（{_cn(i + 1)}）{it.title}\n{_sentence(it.text)}" for i, it in enumerate(p.policy_items)
@@ -214,6 +222,7 @@ def render_park(p: Park, source: str) -> Document:
     overview = [SAMPLE_LINE] if p.sample else []
     overview += [
         f"{p.name}位于{p.district}，地址：{p.address}。",
+        *_also_called(p.name, p.aliases),
         f"重点赛道：{'、'.join(p.tracks)}。",
         f"欢迎{'、'.join(STAGE_NAMES[s] for s in p.stages)}的团队入驻。",
         p.summary,
@@ -269,7 +278,8 @@ def render_fund(cat: FundCatalog, f: Fund, source: str) -> Document:
     who = [f"适合阶段：{'、'.join(STAGE_NAMES[s] for s in f.stages)}"]
     if f.tracks:
         who.append(f"适合赛道：{'、'.join(f.tracks)}")
-    about = ([SAMPLE_LINE] if f.sample else []) + [f"{f.name}属于{TYPE_NAMES[f.type]}。", f.summary]
+    about = [SAMPLE_LINE] if f.sample else []
+    about += [f"{f.name}属于{TYPE_NAMES[f.type]}。", *_also_called(f.name, f.aliases), f.summary]
     about.append(f"政策依据：{f.source_clause}")  # in the same passage: a one-line section is a poor citation
     parts = [("是什么", _lines(about)), ("适合谁", _lines(who))]
     if f.details:

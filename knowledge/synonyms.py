@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
+
+_extra: list[Path] = []
+
+
+def use_extra(path: Path | None) -> None:
+    """Staff's own synonyms.txt (RONGCHUANG_DICT_DIR), read after the bundled one."""
+    _extra[:] = [path] if path else []
+    table.cache_clear()
 
 
 @cache
 def table() -> dict[str, tuple[str, ...]]:
-    text = (resources.files("knowledge") / "dict" / "synonyms.txt").read_text(encoding="utf-8")
+    texts = [(resources.files("knowledge") / "dict" / "synonyms.txt").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in _extra]
     out: dict[str, tuple[str, ...]] = {}
-    for line in text.splitlines():
+    for line in "\n".join(texts).splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         word, _, policy = line.strip().partition(" ")

@@ -246,7 +246,9 @@ class Assistant:
             t.labels, scores = self._labels(t.query)
             # The nearest class alone counts, and only where the rules found nothing else to do: the
             # examples widen the rules, never overrule routing.
-            t.labels = t.labels[:1] if t.intent == "policy_question" else []
+            # Distress outranks a complaint word: "钱全赔进去了，我觉得自己特别没用" needs care first.
+            keep = t.intent == "policy_question" or (t.intent == "complaint" and t.labels[:1] == ["distress"])
+            t.labels = t.labels[:1] if keep else []
         # A complaint word alone ("自己攒数据太慢了") is not a complaint: the examples must agree that the
         # message sounds more like one than like a policy question.
         complained = t.intent == "complaint" and (
@@ -254,10 +256,12 @@ class Assistant:
         )
         if t.intent == "complaint" and not complained:
             t.intent = "policy_question"
+        ruling = und.is_eligibility_ruling_request(t.text)
         signals = Signals(
-            explicit_request=t.intent == "handoff" or "handoff" in t.labels,
+            # "我的申请到哪一步了" reads like the ask-for-a-person examples; the rule says why: a status.
+            explicit_request=t.intent == "handoff" or ("handoff" in t.labels and not ruling),
             complaint=complained or "complaint" in t.labels,
-            eligibility_ruling=und.is_eligibility_ruling_request(t.text),
+            eligibility_ruling=ruling,
             sensitive=und.is_sensitive(t.text),
         )
         if "distress" in t.labels and not signals.sensitive:
@@ -313,7 +317,7 @@ class Assistant:
     def _staff_have_it(self, t: Turn, held) -> Reply:
         ph = phrases(t.lang)
         reply = self._reply(
-            t, ph.get("staff_have_it", center=held.center_name, ticket=held.id), "handoff", 1.0
+            t, ph.get("staff_have_it", center=held.center_name, ticket=held.number or held.id), "handoff", 1.0
         )
         reply.handoff = held.as_reply_handoff()
         return reply

@@ -1,5 +1,6 @@
 """Issue 3's acceptance check for the extractive mode: over golden questions, every answer sentence is
-a span of a passage it cites (after whitespace normalisation) or a fixed phrase from prompts/."""
+a span of a passage it cites (after whitespace normalisation) or a fixed phrase from prompts/; a
+sentence quoted from sample content may carry the composer's （示例） mark (issue 10)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 import pytest
 
+from assistant.compose import SAMPLE_MARK
 from assistant.phrases import phrases
 from eval.dataset import load_cases
 from knowledge.sentences import normalise_ws, split_sentences
@@ -26,6 +28,7 @@ def golden_sample() -> list:
 def unsupported(reply) -> list[str]:
     """Sentences that are neither a fixed phrase nor a span of a passage their markers cite."""
     texts = {c.n: normalise_ws(c.text) for c in reply.citations}
+    sample = {c.n for c in reply.citations if c.sample}
     out = []
     for line in reply.answer.splitlines():
         if not line.strip() or any(p.match(_MARKERS.sub("", line).strip()) for p in _PATTERNS):
@@ -36,7 +39,13 @@ def unsupported(reply) -> list[str]:
             for sentence in split_sentences(parts[i]):
                 flat = normalise_ws(sentence)
                 if flat and not any(flat in texts.get(n, "") for n in marks):
-                    out.append(sentence)
+                    # The one addition allowed: the 示例 mark on a sentence quoted from sample content.
+                    bare = normalise_ws(sentence.replace(SAMPLE_MARK, ""))
+                    if not (
+                        SAMPLE_MARK in sentence
+                        and any(bare in texts.get(n, "") for n in marks if n in sample)
+                    ):
+                        out.append(sentence)
     return out
 
 

@@ -7,14 +7,21 @@ RongchuangError
 ├── IngestError          a file that cannot be ingested (file, page or field, reason, what to do)
 │   └── UploadTooLarge   an uploaded file over RONGCHUANG_UPLOAD_MAX_MB
 ├── ConfigError          a setting that cannot work (assistant.settings turns bad values into one)
+│   └── DictionaryError  a knowledge/dict entry that cannot work, with file and line (assistant.dictionary)
 ├── MessageError         a founder's message we refuse to process: empty, too long (assistant.engine)
 ├── LLMError             the model's reply could not be used; the turn falls back (assistant.llm)
 ├── Ungrounded           no sentence of the model's answer rests on its citations (assistant.grounding)
+├── WeChatError          the WeChat API answered with an errcode (connectors.wechat.api)
+├── CryptoError          a WeChat callback that cannot be trusted or read (connectors.wechat.crypto)
+│   ├── SignatureError   the signature does not match: the request did not come from WeChat
+│   ├── ReceiveIdError   decrypted, but for another CorpID / AppID
+│   └── BadCiphertext    not base64, not whole blocks, bad padding or a length past the end
 └── StoreError           the store refused an operation (assistant.store.records)
     ├── NotFound         no such session, ticket or staff member
     ├── ClaimConflict    the ticket was claimed or resolved by someone else first
     ├── Forbidden        the staff member may not do this
-    └── Duplicate        the name is taken
+    ├── Duplicate        the name is taken
+    └── TooMany          too many corrections from one staff member in an hour (429, Retry-After)
 """
 
 from __future__ import annotations

@@ -205,8 +205,11 @@ def test_sigkill_mid_ingest_then_rerun_completes_without_duplicates(tmp_path):
     assert len(index.manifest.sources()) == len(laws)
     embedded = int(rerun.stderr.split("新嵌入 ")[1].split(" ")[0])
     assert embedded + cached == _cache_rows(data)  # nothing the killed run embedded was embedded again
+    rows = _cache_rows(data)
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert "新嵌入 0 段" in again.stderr
+    # an unchanged run says so in one line (connectors/cli.py _ingest_summary) and embeds nothing
+    assert f"知识库没有变化：{len(laws)} 个文件，共 {len(passages)} 段" in again.stderr, again.stderr
+    assert _cache_rows(data) == rows
 
 
 def test_cli_search_json_stdin(kb_index, kb_dir):

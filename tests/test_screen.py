@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from assistant.guard import injection_classes, is_injection
+from knowledge import prepared
 from knowledge.screen import exact_flags
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,12 +311,12 @@ def test_screen_mutation_is_caught(attacked, monkeypatch):
     try:
         for p in flagged:
             p.flags = []
-        index._snap = type(index._snap).build(index.passages(), index._snap.gen)
+        index._snap = prepared.build(index.passages(), index._snap.gen)
         assert len(_leaks(bot)) >= 3
     finally:
         for p in flagged:
             p.flags = saved[p.passage_id]
-        index._snap = type(index._snap).build(index.passages(), index._snap.gen)
+        index._snap = prepared.build(index.passages(), index._snap.gen)
     assert _leaks(bot) == {}
 
 

@@ -281,14 +281,14 @@ def test_access_log_masks_session_ids():
     assert "s_E5Xz" not in record.getMessage() and "s_***" in record.getMessage()
 
 
-def test_long_messages_cost_more_of_the_rate_limit():
+def test_long_messages_cost_more_of_the_rate_limit(store):
     from starlette.exceptions import HTTPException
 
     from connectors.web.deps import ChatGuard
     from connectors.web.security import RateLimits, message_cost
 
     assert message_cost("算力券怎么申请？") == 1 and message_cost("长" * 2000) == 9
-    limits = RateLimits(10)  # per IP: 40 a minute
+    limits = RateLimits(10, store)  # per IP: 40 a minute, counted in the shared database
     office = ChatGuard(limits, "9.9.9.7")
     for _ in range(5):  # 5 long stories: 45 of the IP's 40
         office.message(None, "长" * 2000)

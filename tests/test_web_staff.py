@@ -30,6 +30,21 @@ pytest_plugins = ["tests.web_fixtures"]  # fixtures: client, web_app, web_runtim
 CENTER = {"id": "center-test", "name": "测试区创业服务中心", "contact": "028-0000-9999"}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit hits live in the shared database since issue 13a, so a fresh app no longer means
+    fresh limits: another module's failed logins from "testclient" (the schemathesis fuzz) would
+    still block this module's logins. Each test that uses the shared runtime starts with none."""
+    if "web_runtime" in request.fixturenames:
+        from sqlalchemy import delete
+
+        from assistant.store.models import RateHitRow
+
+        store = request.getfixturevalue("web_runtime").store
+        with store.engine.begin() as conn:
+            conn.execute(delete(RateHitRow))
+
+
 def _detail(res) -> str:
     detail = res.json()["detail"]
     assert re.search(r"[\u4e00-\u9fff]", detail), res.text

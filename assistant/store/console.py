@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -124,7 +125,9 @@ class StaffConsole:
     def find_handoffs(self, number: str, limit: int = 20) -> list[HandoffInfo]:
         """Tickets whose short number starts with these digits (spaces and # ignored), or whose id
         is exactly this, newest first: what a founder reads out on the phone."""
-        digits = "".join(ch for ch in number if ch.isdigit())
+        text = number.strip()
+        # Only digits, spaces and # make a number: "h_8aZG1vk1Juzx" is an id, not the number 811….
+        digits = "".join(ch for ch in text if ch.isdigit()) if re.fullmatch(r"[\d\s#]+", text) else ""
         stmt = select(HandoffRow)
         if digits:
             stmt = stmt.where((HandoffRow.number.startswith(digits)) | (HandoffRow.id == number.strip()))

@@ -36,23 +36,28 @@ def is_asking_word(token: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _words() -> re.Pattern[str]:
-    words = sorted(asking_words())
-    latin = [re.escape(w) for w in words if w.isascii()]
-    han = [re.escape(w) for w in words if not w.isascii()]
+    return re.compile(word_pattern(asking_words()))
+
+
+def word_pattern(words) -> str:
+    """An alternation of data words, longest first; Latin words match whole words only."""
+    han = sorted((re.escape(w) for w in words if not w.isascii()), key=len, reverse=True)
+    latin = sorted((re.escape(w) for w in words if w.isascii()), key=len, reverse=True)
     parts = []
     if han:
-        parts.append("|".join(sorted(han, key=len, reverse=True)))
+        parts.append("(?:" + "|".join(han) + ")")
     if latin:
-        parts.append(r"(?<![a-z])(?:" + "|".join(sorted(latin, key=len, reverse=True)) + r")(?![a-z])")
-    return re.compile("|".join(parts))
+        parts.append(r"(?<![a-z])(?:" + "|".join(latin) + r")(?![a-z])")
+    return "|".join(parts)
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """How data words are matched: NFKC (full width → half width) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()
 
 
 def clause_asks(clause: str) -> bool:
-    c = _plain(clause).strip()
+    c = plain(clause).strip()
     if not c:
         return False
     if "?" in c or "？" in clause:
@@ -62,7 +67,7 @@ def clause_asks(clause: str) -> bool:
 
 def asks(text: str) -> bool:
     """True when any clause of the message asks something."""
-    if "?" in _plain(text):
+    if "?" in plain(text):
         return True
     return any(clause_asks(c) for c in clauses(text))
 

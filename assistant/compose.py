@@ -162,7 +162,7 @@ class ExtractiveComposer:
         return Composed(answer="\n\n".join(b for b in blocks if b), citations=cites.items(), eligibility=elig)
 
     def _main(self, req: ComposeRequest, cites: CitationList) -> str:
-        qtok = _weights(widen(req.query))  # "老板" also finds the sentence about 企业家
+        qtok = query_weights(widen(req.query))  # "老板" also finds the sentence about 企业家
         wants = wanted_facts(req.question)
         focus = [h for h in req.hits if h.extra.get("focus")]
         rest = req.hits[len(focus) :]
@@ -289,7 +289,7 @@ def mark_sample(sentence: str) -> str:
     return sentence + SAMPLE_MARK
 
 
-def _weights(query: str) -> dict[str, float]:
+def query_weights(query: str) -> dict[str, float]:
     """Query terms and their weights: longer, rarer-looking terms say more."""
     out: dict[str, float] = {}
     for t in tokens(query):

@@ -34,6 +34,7 @@ from .compose import (
     ExtractiveComposer,
     best_sentences,
     body_sentences,
+    query_weights,
     restates,
     retrieval_confidence,
 )
@@ -332,7 +333,7 @@ class Assistant:
         cites = CitationList()
         quote = ""
         if hits:
-            picked = best_sentences(hits[0], _care_weights(scope.care_query()), limit=1)
+            picked = best_sentences(hits[0], query_weights(scope.care_query()), limit=1)
             quote = "".join(x + cites.mark(hits[0]) for x in picked)
         reply.answer = "\n\n".join(x for x in (ph.get("care"), quote, reply.answer) if x)
         reply.citations = cites.items()
@@ -628,12 +629,6 @@ class Assistant:
             confidence=round(min(max(confidence, 0.0), 1.0), 3),
             mode="extractive",
         )
-
-
-def _care_weights(query: str) -> dict[str, float]:
-    from knowledge.tokenize import tokens
-
-    return {w: min(len(w), 4) / 2 for w in tokens(query)}
 
 
 def _norm(text: str) -> str:

@@ -8,27 +8,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from knowledge.errors import ConfigError
 
+from .asking import plain, word_pattern
+
 
 def _read(name: str) -> str:
     return resources.files("knowledge").joinpath(f"dict/{name}").read_text(encoding="utf-8")
-
-
-def _alternation(words: list[str]) -> str:
-    han = sorted((re.escape(w) for w in words if not w.isascii()), key=len, reverse=True)
-    latin = sorted((re.escape(w) for w in words if w.isascii()), key=len, reverse=True)
-    parts = []
-    if han:
-        parts.append("(?:" + "|".join(han) + ")")
-    if latin:
-        parts.append(r"(?<![a-z])(?:" + "|".join(latin) + r")(?![a-z])")
-    return "|".join(parts)
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +30,7 @@ def _places() -> re.Pattern[str]:
         for w in line.split("|")
         if w.strip()
     ]
-    return re.compile(_alternation(words))
+    return re.compile(word_pattern(words))
 
 
 @dataclass(frozen=True)
@@ -55,32 +45,28 @@ def _scope() -> tuple[list[Referral], str, str, re.Pattern[str]]:
     try:
         data = tomllib.loads(_read("scope.toml"))
         refs = [
-            Referral(r["name"], re.compile(_alternation([w.lower() for w in r["words"]])), r["where"])
+            Referral(r["name"], re.compile(word_pattern([w.lower() for w in r["words"]])), r["where"])
             for r in data.get("referral", [])
         ]
-        home = re.compile(_alternation([w.lower() for w in data["home"]["words"]]))
+        home = re.compile(word_pattern([w.lower() for w in data["home"]["words"]]))
         return refs, data["default"]["where"], data["care"]["query"], home
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(f"knowledge/dict/scope.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
 
 
-def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def other_places(text: str) -> list[str]:
     """Places outside Chengdu the message names, in order ("上海和成都哪个…" → ["上海"])."""
-    return list(dict.fromkeys(m.group() for m in _places().finditer(_plain(text))))
+    return list(dict.fromkeys(m.group() for m in _places().finditer(plain(text))))
 
 
 def names_home(text: str) -> bool:
-    return bool(_scope()[3].search(_plain(text)))
+    return bool(_scope()[3].search(plain(text)))
 
 
 def referral(text: str) -> str:
     """Where a personal, family or legal matter should go: the first class whose words it uses."""
     refs, default, _, _ = _scope()
-    t = _plain(text)
+    t = plain(text)
     return next((r.where for r in refs if r.words.search(t)), default)
 
 

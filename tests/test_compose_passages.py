@@ -6,8 +6,8 @@ from assistant.compose import (
     ComposeRequest,
     ExtractiveComposer,
     _choose_passages,
-    _weights,
     best_sentences,
+    query_weights,
     wanted_facts,
 )
 from knowledge.types import DocMeta, Hit, Passage
@@ -30,7 +30,7 @@ ONE_WORD = hit("promo", "办理地点：所在园区企业服务中心（示例�
 
 
 def test_a_passage_sharing_one_common_word_is_not_quoted():
-    chosen = _choose_passages([TOP, ONE_WORD, ON_TOPIC], _weights(QUESTION))
+    chosen = _choose_passages([TOP, ONE_WORD, ON_TOPIC], query_weights(QUESTION))
     assert [h.passage.doc_id for h in chosen] == ["jiaozi", "plan"]
 
 
@@ -55,10 +55,10 @@ PARK = hit(
 
 def test_an_amount_question_quotes_the_amount():
     question = "人工智能产业园的算力补贴一年最多能拿多少？"
-    picked = best_sentences(PARK, _weights(question), limit=2, wants=wanted_facts(question))
+    picked = best_sentences(PARK, query_weights(question), limit=2, wants=wanted_facts(question))
     assert any("30万元" in s for s in picked)
     assert not any(
-        "30万元" in s for s in best_sentences(PARK, _weights(question), limit=2)
+        "30万元" in s for s in best_sentences(PARK, query_weights(question), limit=2)
     )  # words alone miss it
 
 
@@ -69,7 +69,7 @@ def test_who_issued_and_document_number_quote_those_lines():
         passage=Passage(passage_id="plan#0", doc_id="plan", seq=0, section="", text=text, meta=meta), score=1
     )
     question = "成都激发产业创新活力的那个方案是哪个部门发的？文号多少？"
-    picked = best_sentences(h, _weights(question), limit=3, wants=wanted_facts(question))
+    picked = best_sentences(h, query_weights(question), limit=3, wants=wanted_facts(question))
     assert "四川省人民政府" in picked and "川府发〔2026〕8号" in picked
     assert wanted_facts("算力券怎么申请？") == []
 

@@ -349,7 +349,9 @@ class Assistant:
         # "那怎么申请？" means the previous question's subject: t.query searches with it.
         carried = t.state.topics if followup else []
         query = t.query
-        en_terms = (topics or carried) if t.lang == "en" else []
+        # An English question is measured on its policy words (topic names and the normaliser's
+        # glosses, "filing（备案）"): its English words never occur in a Chinese passage.
+        en_terms = [*(topics or carried), *_han_words(q)] if t.lang == "en" else []
         if curated := self._curated(t):
             return curated
         asked = und.topic_terms(q, asked_only=True)  # "还没注册公司，有什么支持？" asks nothing specific
@@ -629,6 +631,10 @@ class Assistant:
             confidence=round(min(max(confidence, 0.0), 1.0), 3),
             mode="extractive",
         )
+
+
+def _han_words(text: str) -> list[str]:
+    return [w for w in tokens(" ".join(re.findall(r"[\u4e00-\u9fff]+", text))) if len(w) >= 2]
 
 
 def _norm(text: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import lexicon as lx
+from .asking import asks
 from .reply import Intent, Profile
 
 __all__ = [
@@ -43,6 +44,15 @@ _STAGE_ORDER = ("idea", "seed", "early", "growth")
 def _norm(text: str) -> str:
     # Cached: NFKC is the slowest step, and one message passes through several functions.
     return unicodedata.normalize("NFKC", text).lower()
+
+
+# The normaliser glosses a Latin word in an English message ("generative AI（人工智能） service filing");
+# a topic's English alias must still match the words as typed.
+_GLOSS = re.compile(r"(?<=[a-z0-9])\([\u4e00-\u9fff]+\)")
+
+
+def _topic_text(text: str) -> str:
+    return _GLOSS.sub("", _norm(text))
 
 
 def _is_latin(ch: str) -> bool:
@@ -449,7 +459,7 @@ def summarize_profile(profile: Profile) -> str:
 def topic_terms(text: str, asked_only: bool = False) -> list[str]:
     """Canonical domain topics in order of first mention, e.g. "创新券怎么领" → ["科技创新券"]. With
     `asked_only`, not those said of the team in the negative ("还没注册公司" is a fact, not a topic)."""
-    t = _norm(text)
+    t = _topic_text(text)
     seen: dict[str, None] = {}
     for h in _topics.hits(t):
         if not (asked_only and (_negated(t, h.start) or _not_done(t, h.start))):
@@ -568,10 +578,11 @@ def is_sensitive(text: str) -> bool:
 
 
 def is_followup(text: str) -> bool:
-    """A short question that leans on the conversation ("那怎么申请？"): no topic of its own."""
+    """A short question that leans on the conversation ("那怎么申请？", "要交几年的报表"): no topic of its
+    own. A topic said of the team ("还没注册公司可以报吗") is a fact about them, not a new subject."""
     t = _norm(text).strip()
-    if len(lx.HAN.findall(t)) > 12 or len(re.findall(r"[a-z]+", t)) > 8:
+    if len(lx.HAN.findall(t)) > 12 or len(re.findall(r"[a-z]+", t)) > 10:
         return False
-    if _topics.hits(t) or _TRACKS.hits(t) or _district_hits(t) or _is_smalltalk(t):
+    if topic_terms(text, asked_only=True) or _TRACKS.hits(t) or _district_hits(t) or _is_smalltalk(t):
         return False
-    return bool(lx.FOLLOWUP.search(t))
+    return bool(lx.FOLLOWUP.search(t)) or asks(text)

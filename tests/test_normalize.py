@@ -122,7 +122,7 @@ def test_latin_words_in_an_english_message_keep_the_english():
     "text",
     [
         "我们要租GPU算力训练",  # never 算力算力
-        "ship it to the lab",  # ip is a whole word only
+        "ship it to us",  # ip is a whole word only
         "What is the invest-then-equity model?",  # part of a hyphened compound
     ],
 )

@@ -235,6 +235,11 @@ class Assistant:
             return self._staff_have_it(t, held)  # a person has the conversation: do not talk over them
         followup = und.is_followup(t.text) and t.state.has_context
         t.question = question_part(t.text)
+        # "想了解宣传视频征集，也想找个园区": the cards answer one clause, the policy the others.
+        parks, funds = und.routes_asked(t.question)
+        others = "" if followup else und.policy_clauses(t.question)
+        if others:
+            t.question = others
         topics = und.topic_terms(t.question)
         carried = t.state.topics if followup else []
         t.query = _search_query(t.question, t.lang, topics, t.state.subject if followup else None, carried)
@@ -282,10 +287,9 @@ class Assistant:
         places = scope.other_places(t.text)
         if places and not scope.names_home(t.text):
             return self._reply(t, ph.get("other_city"), "out_of_scope", 1.0)
-        parks, funds = und.routes_asked(t.question)
         parks = parks or (bool(t.profile.track) and und.names_park(t.question))
         subject = [x for x in und.topic_terms(t.question, asked_only=True) if x not in self._names]
-        if t.intent in ("park_routing", "fund_routing") and not (subject and asks(t.text)):
+        if t.intent in ("park_routing", "fund_routing") and not (subject and asks(t.text)) and not others:
             return self._parks(t) if t.intent == "park_routing" else self._funds(t)
         if not followup and self._vague(t):  # "有啥好处可以拿": one question with choices, not a guess
             return self._reply(t, ph.get("clarify"), "policy_question", 0.5)

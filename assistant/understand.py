@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import lexicon as lx
-from .asking import asks
+from .asking import asks, clause_asks, clauses
 from .reply import Intent, Profile
 
 __all__ = [
@@ -523,6 +523,16 @@ def routes_asked(text: str) -> tuple[bool, bool]:
     申请？再帮忙推荐个园区" asks a policy question and for a park, and gets both."""
     t = _norm(text)
     return _first_live(lx.PARK, t) is not None, _first_live(lx.FUND, t) is not None
+
+
+def policy_clauses(text: str) -> str:
+    """When a message asks for a park or money and, in other clauses, something else ("想了解宣传视频
+    征集，也想找个园区"), those other asking clauses: the policy question to answer beside the cards."""
+    parts = clauses(text)
+    routed = [bool(_first_live(lx.PARK, _norm(c)) or _first_live(lx.FUND, _norm(c))) for c in parts]
+    if len(parts) < 2 or not any(routed):
+        return ""
+    return "，".join(c.strip() for c, r in zip(parts, routed, strict=True) if not r and clause_asks(c))
 
 
 def names_park(text: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant import understand as und
 from assistant.reply import Profile
 from assistant.understand import (
     add_topic_terms,
@@ -625,3 +626,38 @@ def test_add_topic_terms():
     add_topic_terms({"示例·测试园": ["测试园"]})
     assert topic_terms("测试园在哪") == ["示例·测试园"]
     assert topic_terms("算力券") == ["算力券"]
+
+
+@pytest.mark.parametrize(
+    ("text", "policy"),
+    [
+        (
+            "我们团队八个人，在武侯区做动漫。想了解政府的宣传视频征集，也想找个园区。",
+            "想了解政府的宣传视频征集",
+        ),
+        ("想问专精特新怎么申报，另外有啥贷款可以申请？", "想问专精特新怎么申报"),
+        ("有什么融资方式适合我们", ""),  # one clause, a request for money only
+        ("我们做AI的，想了解算力券", ""),  # nothing asks for a park or money
+    ],
+)
+def test_policy_clauses_beside_a_route_request(text, policy):
+    assert und.policy_clauses(text) == policy
+
+
+@pytest.mark.parametrize(
+    ("text", "followup"),
+    [
+        ("要交几年的报表", True),  # asks, no topic of its own
+        ("还没注册公司可以报吗", True),  # a topic said of the team is not a new subject
+        ("专精特新怎么申报", False),
+        ("谢谢", False),
+    ],
+)
+def test_followup_without_a_cue_word(text, followup):
+    assert und.is_followup(text) is followup
+
+
+def test_an_english_alias_still_matches_after_the_gloss():
+    assert und.topic_terms("Does Chengdu help with the generative AI（人工智能） service filing?") == [
+        "生成式人工智能服务备案"
+    ]

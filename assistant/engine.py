@@ -440,8 +440,13 @@ class Assistant:
         """The passages a standalone policy question is answered from: the query the turn would build
         and the same ranking (what `rongchuang eval` measures as hit@k)."""
         lang = und.detect_language(question)
-        question = question_part(self.normalize(question).text)
-        return self._search(_search_query(question, lang, und.topic_terms(question)), k=k)
+        text = self.normalize(question).text
+        question = question_part(text)
+        query = _search_query(question, lang, und.topic_terms(question))
+        labels, _ = self._labels(query)  # the turn's own embedding: a distress message is answered
+        if labels[:1] == ["distress"] and not und.is_sensitive(text):  # from the care search
+            return self._search(scope.care_query(), k=k, kinds=("policy",))
+        return self._search(query, k=k)
 
     def _search(self, query: str, k: int = 8, **filters) -> list[Hit]:
         names = [h.value for h in self._aliases.hits(_norm(query)) if h.value not in query]

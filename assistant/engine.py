@@ -42,7 +42,7 @@ from .curated import CuratedAnswers
 from .eligibility import walk
 from .guard import is_injection
 from .handoff import PHRASE, PRIORITY, Signals, center_dict, contact_line, decide, suggest_center
-from .intents import model_for
+from .intents import examples_model, model_for
 from .normalize import Normalizer
 from .phrases import phrases
 from .privacy import mask_pii
@@ -61,6 +61,7 @@ RESTATE_MIN = 0.6
 # A complaint word counts when its examples lead the policy examples by this much (dev: complaints
 # lead by 0.03–0.09; "自己攒数据太慢了" in a story about the team by 0.002).
 COMPLAINT_LEAD = 0.01
+REFERRAL_FLOOR = 0.87  # e5 puts unrelated Chinese sentences near 0.84
 RESTATE_CHARS = 12
 RESTATE_DEPTH = 5
 OTHER_REGION_PENALTY = 0.8
@@ -282,7 +283,10 @@ class Assistant:
             return self._reply(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
         if "personal" in t.labels or lx.PERSONAL.search(t.text):
             return self._reply(
-                t, ph.get("personal_referral", where=scope.referral(t.text)), "out_of_scope", 1.0
+                t,
+                ph.get("personal_referral", where=scope.referral(t.text, self._nearest_referral(t.query))),
+                "out_of_scope",
+                1.0,
             )
         places = scope.other_places(t.text)
         if places and not scope.names_home(t.text):
@@ -320,6 +324,20 @@ class Assistant:
             return [], {}
         vec = embedder.embed_query(query)
         return model.read(vec), model.scores(vec)
+
+    def _nearest_referral(self, query: str) -> str | None:
+        """The referral class (scope.toml) whose examples the turn's vector is closest to, if close."""
+        embedder = self.index.embedder
+        try:
+            model = examples_model("referral", scope.referral_examples(), embedder, self.settings.data_dir)
+        except RongchuangError as exc:
+            log.warning("referral examples unusable, words only: %s", exc)
+            return None
+        if model is None:
+            return None
+        scores = model.scores(embedder.embed_query(query))
+        best = max(scores, key=scores.__getitem__)
+        return best if scores[best] >= REFERRAL_FLOOR else None
 
     def _staff_have_it(self, t: Turn, held) -> Reply:
         ph = phrases(t.lang)

@@ -22,6 +22,8 @@ import numpy as np
 
 from knowledge.errors import ConfigError
 
+from .scope import referral_examples
+
 log = logging.getLogger("rongchuang.intents")
 
 LABELS = ("policy", "complaint", "handoff", "personal", "distress", "vague", "out_of_scope", "smalltalk")
@@ -122,7 +124,7 @@ class IntentModel:
         return [label for _, label in sorted(found, reverse=True)]
 
 
-_models: dict[tuple[int, str | None], IntentModel] = {}
+_models: dict[tuple, IntentModel] = {}
 _lock = threading.Lock()
 
 
@@ -131,5 +133,19 @@ def model_for(embedder, cache_dir: Path | None = None) -> IntentModel:
     key = (id(embedder), str(cache_dir) if cache_dir else None)
     with _lock:
         if key not in _models:
-            _models[key] = IntentModel(embedder, load_examples(), cache_dir)
+            # the referral classes' examples (scope.toml) are personal matters too
+            extra = [Example("personal", text) for _, text in referral_examples()]
+            _models[key] = IntentModel(embedder, [*load_examples(), *extra], cache_dir)
+        return _models[key]
+
+
+def examples_model(name: str, examples: list[tuple[str, str]], embedder, cache_dir: Path | None = None):
+    """A nearest-example model over other labelled sentences (the referral classes of scope.toml),
+    cached like the intents' own; None when there are no examples."""
+    if not examples:
+        return None
+    key = (name, id(embedder), str(cache_dir) if cache_dir else None, tuple(examples))
+    with _lock:
+        if key not in _models:
+            _models[key] = IntentModel(embedder, [Example(lb, tx) for lb, tx in examples], cache_dir)
         return _models[key]

@@ -38,6 +38,7 @@ class Referral:
     name: str
     words: re.Pattern[str]
     where: str
+    examples: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +46,12 @@ def _scope() -> tuple[list[Referral], str, str, re.Pattern[str]]:
     try:
         data = tomllib.loads(_read("scope.toml"))
         refs = [
-            Referral(r["name"], re.compile(word_pattern([w.lower() for w in r["words"]])), r["where"])
+            Referral(
+                r["name"],
+                re.compile(word_pattern([w.lower() for w in r["words"]])),
+                r["where"],
+                tuple(r.get("examples", ())),
+            )
             for r in data.get("referral", [])
         ]
         home = re.compile(word_pattern([w.lower() for w in data["home"]["words"]]))
@@ -63,11 +69,19 @@ def names_home(text: str) -> bool:
     return bool(_scope()[3].search(plain(text)))
 
 
-def referral(text: str) -> str:
-    """Where a personal, family or legal matter should go: the first class whose words it uses."""
+def referral(text: str, nearest: str | None = None) -> str:
+    """Where a personal, family or legal matter should go: the first class whose words it uses, else
+    the class whose example sentences the message reads most like (`nearest`, by the turn's vector)."""
     refs, default, _, _ = _scope()
     t = plain(text)
-    return next((r.where for r in refs if r.words.search(t)), default)
+    found = next((r for r in refs if r.words.search(t)), None)
+    found = found or next((r for r in refs if r.name == nearest), None)
+    return found.where if found else default
+
+
+def referral_examples() -> list[tuple[str, str]]:
+    """(class name, example sentence) for every referral class that has examples."""
+    return [(r.name, x) for r in _scope()[0] for x in r.examples]
 
 
 def care_query() -> str:

@@ -77,6 +77,12 @@ def test_a_personal_legal_matter_is_referred_where_to_go(assistant):
     assert "12348" in reply.answer and not reply.citations and reply.handoff is None
 
 
+def test_a_personal_matter_without_its_class_words_is_referred_by_meaning(assistant):
+    # none of scope.toml's 社保 words: the class is read from its example sentences
+    reply = assistant.respond(None, "我辞职出来创业了，自己的养老和看病的保险以后怎么交？")
+    assert "12333" in reply.answer and not reply.citations
+
+
 def test_distress_is_acknowledged_then_policy_then_a_person(assistant):
     reply = assistant.respond(None, "公司关门了，钱全赔进去了，我觉得自己特别没用")
     assert reply.answer.startswith(ZH.get("care"))

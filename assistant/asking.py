@@ -18,6 +18,7 @@ QUESTION_CHARS = 160
 
 _CLAUSE = re.compile(r"[。！？!?；;\n]+|[，,]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+_SOME = re.compile(r"(?:[十百千万]|好)几|几(?=[十百千万])")
 _TAIL = re.compile(r"(?:不|没|没有|没得|嘛|不嘛|不咯|不哦)[\s。.…~～]*$")
 
 
@@ -62,6 +63,7 @@ def clause_asks(clause: str) -> bool:
         return False
     if "?" in c or "？" in clause:
         return True
+    c = _SOME.sub("", c)  # "十几年", "好几个": how many, said, not asked
     return bool(_words().search(c) or _A_NOT_A.search(c) or _TAIL.search(c))
 
 
@@ -91,6 +93,18 @@ def question_part(text: str, limit: int = QUESTION_CHARS) -> str:
             break
         start = s
     return text[max(start, end - limit) : end].strip()
+
+
+def asking_sentence(text: str, short: int = 20) -> str:
+    """The last sentence that asks ("什么样的设备才算首台套？"), with the one before it when it is short
+    ("多久办一次？"); the whole text when none asks. What a question asks for (a time, an amount) is
+    read here, not from the story: "干了十几年" does not ask how long."""
+    spans = [m.group() for m in re.finditer(r"[^。！？!?；;\n]+[。！？!?；;\n]*", text.strip())]
+    at = next((i for i in range(len(spans) - 1, -1, -1) if clause_asks(spans[i])), None)
+    if at is None:
+        return text.strip()
+    start = at - 1 if at > 0 and len(spans[at]) < short else at
+    return "".join(spans[start : at + 1]).strip()
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from knowledge.synonyms import alternatives, widen
 from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
-from .asking import is_asking_word
+from .asking import asking_sentence, is_asking_word
 from .citations import CitationList, caveats
 from .curated import similar
 from .grounding import CN_AMOUNT, DATE, DOC_NUMBER
@@ -140,12 +140,16 @@ class ExtractiveComposer:
             blocks.append(ph.get("low_confidence"))
         elif req.lang == "en":  # the quotes stay Chinese: say so first
             blocks.append(ph.get("lead"))
-        asked = asked_facts(req.question)
+        asked = asked_facts(asking_sentence(req.question))
         contact = any(f.name == "contact" for f in asked)
         main = self._main(req, cites)
         blocks.append(main)
         said = strip_markers(main)
-        missing = [f.label for f in asked if f.name != "contact" and not states(said, f, req.question)]
+        missing = [
+            f.label
+            for f in asked
+            if f.name != "contact" and not states(said, f, asking_sentence(req.question))
+        ]
         if contact and not any(not c.sample and _PHONE.search(c.text) for c in cites.items()):
             blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
         if missing:  # say first what the documents do not state, then what they do
@@ -163,7 +167,7 @@ class ExtractiveComposer:
 
     def _main(self, req: ComposeRequest, cites: CitationList) -> str:
         qtok = query_weights(widen(req.query))  # "老板" also finds the sentence about 企业家
-        wants = wanted_facts(req.question)
+        wants = wanted_facts(asking_sentence(req.question))
         focus = [h for h in req.hits if h.extra.get("focus")]
         rest = req.hits[len(focus) :]
         if focus:  # context for a how-to answer comes from the same guide, not a neighbour

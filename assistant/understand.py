@@ -529,7 +529,11 @@ def policy_clauses(text: str) -> str:
     """When a message asks for a park or money and, in other clauses, something else ("想了解宣传视频
     征集，也想找个园区"), those other asking clauses: the policy question to answer beside the cards."""
     parts = clauses(text)
-    routed = [bool(_first_live(lx.PARK, _norm(c)) or _first_live(lx.FUND, _norm(c))) for c in parts]
+    # a clause that asks for a park or money ("也想找点启动资金"), not one that tells ("我们也没钱")
+    routed = [
+        bool(_first_live(lx.PARK, _norm(c)) or _first_live(lx.FUND, _norm(c))) and clause_asks(c)
+        for c in parts
+    ]
     if len(parts) < 2 or not any(routed):
         return ""
     return "，".join(c.strip() for c, r in zip(parts, routed, strict=True) if not r and clause_asks(c))

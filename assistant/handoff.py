@@ -16,6 +16,14 @@ PHRASE = {
     "sensitive": "handoff_sensitive",
     "low_confidence": "handoff_low_confidence",
 }
+# How the ticket summary names each reason to the service center's staff.
+REASON_NAMES = {
+    "user_request": "创业者要求转人工",
+    "complaint": "投诉或纠纷",
+    "eligibility": "需要个人资格判断或办理进度",
+    "sensitive": "敏感问题",
+    "low_confidence": "连续两次没找到可靠答案",
+}
 LOW_CONFIDENCE_STREAK = 2
 DEFAULT_CENTER_NAME = "成都市民营经济发展促进中心"
 

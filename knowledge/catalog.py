@@ -27,6 +27,11 @@ ProfileField = Literal[
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,80}$")]
 
 STAGE_NAMES = {"idea": "想法阶段", "seed": "种子期", "early": "初创期", "growth": "成长期"}
+# A guide's section headings as render_guide writes them: the assistant finds the sections by them.
+GUIDE_WHO = "谁可以申请"
+GUIDE_MATERIALS = "需要准备的材料"
+GUIDE_STEPS = "办理流程"
+GUIDE_WHERE = "在哪里办"
 SAMPLE_LINE = "本页为示例内容，不是正式政策，名称、金额、地址和电话均为演示用，仅供参考。"
 
 
@@ -251,10 +256,10 @@ def render_guide(g: Guide, source: str) -> Document:
         summary.append(f"政策依据：{'；'.join(g.based_on)}")
     parts = [
         ("这是什么", _lines(summary)),
-        ("谁可以申请", _lines(c.text for c in g.eligibility)),
-        ("需要准备的材料", _lines(g.materials)),
-        ("办理流程", _lines(g.steps)),
-        ("在哪里办、找谁咨询", _lines(where)),
+        (GUIDE_WHO, _lines(c.text for c in g.eligibility)),
+        (GUIDE_MATERIALS, _lines(g.materials)),
+        (GUIDE_STEPS, _lines(g.steps)),
+        (f"{GUIDE_WHERE}、找谁咨询", _lines(where)),
     ]
     if g.faq:
         parts.append(("常见问题", "\n".join(f"问：{q.q}\n答：{_sentence(q.a)}" for q in g.faq)))

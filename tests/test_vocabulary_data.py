@@ -87,11 +87,11 @@ def test_bundled_aliases_and_guide_keywords(assistant):
     assert und.topic_terms("直投子基金投什么") == ["省级产业投资基金直投子基金"]
     assert und.topic_terms("科创贷怎么办") == ["科创贷"]  # an alias never takes a dictionary topic
     # A keyword only one guide lists picks it when neither a topic nor the top passage does.
-    # _guide_for returns (guide, named): a guide picked by its own keyword is one the question names.
-    guide, named = assistant._guide_for([], [], None, "想租算力，要准备什么")
+    # guide_for returns (guide, named): a guide picked by its own keyword is one the question names.
+    guide, named = assistant.retrieval.guide_for([], [], None, "想租算力，要准备什么")
     assert guide is not None and guide.id == "guide-compute-voucher" and named
     # 融资 is a need and three guides list it: no guide
-    assert assistant._guide_for([], [], None, "融资担保怎么办") == (None, False)
+    assert assistant.retrieval.guide_for([], [], None, "融资担保怎么办") == (None, False)
 
 
 @pytest.mark.parametrize(

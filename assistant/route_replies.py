@@ -1,0 +1,89 @@
+"""The park and fund routing replies: the cards, and their lines appended to an answer, each cited."""
+
+from __future__ import annotations
+
+from knowledge.catalog import Catalog
+from knowledge.index import KnowledgeIndex
+from knowledge.types import Hit, Passage
+
+from . import understand as und
+from .citations import CitationList
+from .phrases import phrases
+from .reply import Citation, Reply
+from .route import match_funds, match_parks
+from .routing_text import Restated, fund_lines, park_lines
+from .turn import Turn, reply_to
+
+
+class Routes:
+    def __init__(self, index: KnowledgeIndex, catalog: Catalog, restated: Restated) -> None:
+        self.index = index
+        self.catalog = catalog
+        self.restated = restated
+
+    def parks(self, t: Turn) -> Reply:
+        ph = phrases(t.lang)
+        if not t.profile.track:
+            return reply_to(t, ph.get("ask_track"), "park_routing", 0.5)
+        reply = reply_to(t, "", "park_routing", 0.9)
+        self.attach(t, reply, funds=False)
+        if not reply.parks:
+            reply.answer = ph.get("no_answer")
+            reply.confidence = 0.2
+        return reply
+
+    def funds(self, t: Turn) -> Reply:
+        ph = phrases(t.lang)
+        if not (t.profile.stage or t.profile.needs):
+            return reply_to(t, ph.get("ask_stage"), "fund_routing", 0.5)
+        reply = reply_to(t, "", "fund_routing", 0.9)
+        self.attach(t, reply, parks=False)
+        if not reply.funds:
+            reply.answer = ph.get("no_answer")
+            reply.confidence = 0.2
+        return reply
+
+    def attach(self, t: Turn, reply: Reply, parks: bool = True, funds: bool = True) -> None:
+        """Park and fund cards, with their lines appended to the answer, each line cited."""
+        ph = phrases(t.lang)
+        cites = CitationList()
+        for c in reply.citations:  # keep the numbers the answer already uses
+            cites.mark(Hit(passage=_passage_from(c), score=c.score))
+        blocks = [reply.answer] if reply.answer else []
+        profile_text = und.summarize_profile(t.profile)
+        if parks and (matches := match_parks(t.profile, self.catalog)):
+            lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self.restated)
+            lead_key = "parks_lead" if len(reply.parks) > 1 else "parks_lead_one"
+            if lines:
+                blocks.append(ph.get(lead_key, profile=profile_text) + "\n" + lines)
+            t.state.parks = [m.park.id for m in matches]
+        if funds and (fmatches := match_funds(t.profile, self.catalog)):
+            lines, reply.funds = fund_lines(fmatches, self.index, cites, self.restated)
+            lead = ph.get("funds_also") if reply.parks else ph.get("funds_lead", profile=profile_text)
+            blocks.append(lead + "\n" + lines)
+        reply.answer = "\n\n".join(blocks)
+        reply.citations = cites.items()
+        if any(c.sample for c in reply.citations) and ph.get("sample_note") not in reply.answer:
+            reply.answer += "\n\n" + ph.get("sample_note")
+
+
+def _passage_from(c: Citation) -> Passage:
+    from knowledge.types import DocMeta
+
+    meta = DocMeta(
+        doc_id=c.doc_id,
+        kind=c.kind,
+        title=c.title,
+        doc_number=c.doc_number,
+        region=c.region,
+        sample=c.sample,
+        review="pending" if c.pending else "confirmed",
+    )
+    return Passage(
+        passage_id=f"{c.doc_id}@{c.section}@{c.n}",
+        doc_id=c.doc_id,
+        seq=0,
+        section=c.section,
+        text=c.text,
+        meta=meta,
+    )

@@ -661,3 +661,17 @@ def test_an_english_alias_still_matches_after_the_gloss():
     assert und.topic_terms("Does Chengdu help with the generative AI（人工智能） service filing?") == [
         "生成式人工智能服务备案"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ruling"),
+    [
+        ("I submitted our innovation voucher claim two months ago and have heard nothing since.", True),
+        ("Just promise me we'll get the compute voucher if we apply.", True),
+        ("What is the status of my application?", True),
+        ("What documents should our application include?", False),  # how to apply, not a ruling
+        ("How do we submit our application for the compute voucher?", False),
+    ],
+)
+def test_english_status_and_promise_requests_go_to_a_person(text, ruling):
+    assert und.is_eligibility_ruling_request(text) is ruling

@@ -144,7 +144,11 @@ class ExtractiveComposer:
         contact = any(f.name == "contact" for f in asked)
         main = self._main(req, cites)
         blocks.append(main)
-        said = strip_markers(main)
+        elig = self._eligibility(req, cites, blocks)
+        steps = self._next_steps(req, cites)
+        if steps:
+            blocks.append(ph.get("next_steps") + "\n" + steps)
+        said = strip_markers(f"{main}\n{steps}")  # "去哪里领" is answered by the steps' 申领平台 too
         missing = [
             f.label
             for f in asked
@@ -154,10 +158,6 @@ class ExtractiveComposer:
             blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
         if missing:  # say first what the documents do not state, then what they do
             blocks.insert(0, ph.get("not_stated", what="、".join(missing)))
-        elig = self._eligibility(req, cites, blocks)
-        steps = self._next_steps(req, cites)
-        if steps:
-            blocks.append(ph.get("next_steps") + "\n" + steps)
         passages = {h.passage.doc_id: h.passage for h in [*req.hits, *req.next_steps]} | cites.docs
         notes = caveats(cites.items(), passages, ph)
         blocks += notes

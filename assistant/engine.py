@@ -174,8 +174,8 @@ class Assistant:
         complained = t.intent == "complaint" and (
             not scores or scores.get("complaint", 0.0) >= scores.get("policy", 0.0) + COMPLAINT_LEAD
         )
-        if t.intent == "complaint" and not complained:
-            t.intent = "policy_question"
+        if t.intent == "complaint" and not complained:  # still a person when asked for one
+            t.intent = "handoff" if und.asks_for_person(t.text) else "policy_question"
         ruling = und.is_eligibility_ruling_request(t.text)
         signals = Signals(
             # "我的申请到哪一步了" reads like the ask-for-a-person examples; the rule says why: a status.

@@ -112,6 +112,11 @@ def classify_intent(text: str, profile: Profile, has_context: bool) -> Intent:
     return "policy_question"
 
 
+def asks_for_person(text: str) -> bool:
+    """The words of an ask for a person ("想找人处理", "转人工"), whatever else the message says."""
+    return bool(lx.HANDOFF.search(norm(text)))
+
+
 def is_eligibility_ruling_request(text: str) -> bool:
     """A personal ruling or an application's status: only staff can give it ("我能不能拿到")."""
     t = norm(text)

@@ -20,6 +20,7 @@ from . import vocabulary as vocab
 from .asking import asks
 from .clauses import negated, not_done
 from .intent_rules import (
+    asks_for_person,
     classify_intent,
     is_business,
     is_eligibility_ruling_request,
@@ -34,6 +35,7 @@ from .reply import Profile
 from .vocabulary import Lexicon, add_topic_terms, norm, use_dictionary
 
 __all__ = [
+    "asks_for_person",
     "add_topic_terms",
     "classify_intent",
     "detect_language",

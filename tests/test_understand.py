@@ -675,3 +675,9 @@ def test_an_english_alias_still_matches_after_the_gloss():
 )
 def test_english_status_and_promise_requests_go_to_a_person(text, ruling):
     assert und.is_eligibility_ruling_request(text) is ruling
+
+
+def test_an_ask_for_a_person_is_read_beside_a_complaint_word():
+    # 纠纷 is a complaint word; when the examples do not call it a complaint, the ask still counts
+    assert und.asks_for_person("我们和园区在租金合同上有纠纷，想找人处理")
+    assert not und.asks_for_person("我们想找人才公寓的申请材料")

@@ -61,6 +61,7 @@ class Fact:
     label: str
     holds: re.Pattern[str]
     covers: tuple[str, ...] = ()
+    label_en: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +76,7 @@ def facts() -> tuple[Fact, ...]:
                 f["label"],
                 _HOLDS.get(f["name"]) or re.compile("|".join(re.escape(w) for w in f["holds"])),
                 tuple(f.get("covers", ())),
+                f.get("label_en", f["label"]),
             )
             for f in table
         )
@@ -150,14 +152,14 @@ class ExtractiveComposer:
             blocks.append(ph.get("next_steps") + "\n" + steps)
         said = strip_markers(f"{main}\n{steps}")  # "去哪里领" is answered by the steps' 申领平台 too
         missing = [
-            f.label
+            f.label_en if req.lang == "en" else f.label
             for f in asked
             if f.name != "contact" and not states(said, f, asking_sentence(req.question))
         ]
         if contact and not any(not c.sample and _PHONE.search(c.text) for c in cites.items()):
             blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
         if missing:  # say first what the documents do not state, then what they do
-            blocks.insert(0, ph.get("not_stated", what="、".join(missing)))
+            blocks.insert(0, ph.get("not_stated", what=(" or " if req.lang == "en" else "、").join(missing)))
         passages = {h.passage.doc_id: h.passage for h in [*req.hits, *req.next_steps]} | cites.docs
         notes = caveats(cites.items(), passages, ph)
         blocks += notes

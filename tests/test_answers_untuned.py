@@ -146,3 +146,9 @@ def test_the_intent_examples_are_data_with_every_label():
 def test_a_complaint_in_other_words_hands_off(assistant):
     reply = assistant.respond(None, "申请交了一个多月，到现在都没有任何回音")  # no complaint word in it
     assert reply.handoff is not None and reply.handoff.reason == "complaint"
+
+
+def test_an_english_answer_names_the_missing_fact_in_english(assistant):
+    reply = assistant.respond(None, "How long does it take to get the compute voucher money after we apply?")
+    first = reply.answer.split("\n")[0]
+    assert first.startswith("The documents do not say") and not re.search(r"[\u4e00-\u9fff]", first)

@@ -128,8 +128,9 @@ class Assistant:
 
     # the turn --------------------------------------------------------------------------------
     def _validate(self, text: str) -> str:
-        text = (text or "").strip()
-        if not text:
+        # The limit counts the message as sent (the API schema's maxLength does too), spaces included.
+        text = text or ""
+        if not text.strip():
             raise MessageError("消息是空的，请输入你的问题。")
         if len(text) > self.settings.max_message_chars:
             raise MessageError(
@@ -137,7 +138,7 @@ class Assistant:
                 "或者分几次问。",
                 status=413,
             )
-        return text
+        return text.strip()
 
     def _turn(self, t: Turn, changed: list[str]) -> Reply:
         ph = phrases(t.lang)

@@ -8,6 +8,7 @@ import re
 
 from .privacy import mask_pii
 
+ACCESS_LOGGER = "uvicorn.access"
 SESSION_ID = re.compile(r"\bs_[A-Za-z0-9_-]{8,}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
@@ -35,6 +36,14 @@ class SafeLogFilter(logging.Filter):
     they are ours, not the founder's)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.name == ACCESS_LOGGER
+            and isinstance(record.args, tuple)
+            and not getattr(record, "_rc_safe", False)
+        ):
+            # uvicorn's access formatter unpacks the five args itself: clean each, keep the tuple.
+            record.args = tuple(safe_text(a) if isinstance(a, str) else a for a in record.args)
+            record._rc_safe = True
         if not getattr(record, "_rc_safe", False):
             try:
                 message = record.getMessage()

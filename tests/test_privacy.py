@@ -85,6 +85,26 @@ def test_log_lines_cannot_be_forged_and_leak_nothing() -> None:
     line.encode("utf-8")  # no lone surrogate left
 
 
+def test_access_log_lines_are_cleaned_and_still_formatted_by_uvicorn() -> None:
+    """uvicorn's access formatter unpacks the record's five args: the filter must keep them (it
+    once replaced them with None, and every request logged a "Logging error" traceback instead)."""
+    import logging
+
+    from uvicorn.logging import AccessFormatter
+
+    from assistant.logsafe import SafeLogFilter
+
+    path = "/api/sessions/s_E5XzyjqkQARYoMSD/messages?x=\r\n2026 INFO 伪造\x1b[31m"
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+    )
+    record.args = ("127.0.0.1:5000", "GET", path, "1.1", 200)
+    assert SafeLogFilter().filter(record)
+    line = AccessFormatter("%(message)s", use_colors=False).format(record)
+    assert line.startswith('127.0.0.1:5000 - "GET /api/sessions/s_E5Xz…/messages') and line.endswith(" 200")
+    assert "\n" not in line and "\x1b" not in line and "\\x1b" in line and "s_E5XzyjqkQARYoMSD" not in line
+
+
 def test_is_valid_id_number() -> None:
     assert is_valid_id_number(VALID_ID)
     assert is_valid_id_number(VALID_ID_X)

@@ -101,6 +101,31 @@ def test_stray_controls_are_harmless_and_invalid_utf8_is_a_422(client, web_runti
     assert res.status_code == 422 and "UTF-8" in _detail(res)
 
 
+# Blank to Python's strip() (and so to the documented pattern), though not all of it is `\s` elsewhere.
+UNICODE_BLANKS = ["\u3000", "\u0085", "\x1c\x1f", " \u2028\u00a0\t", "\u200a\x07\u205f"]
+
+
+def test_staff_text_of_unicode_whitespace_is_a_422_and_limits_count_what_was_sent(client, web_runtime):
+    headers = login(client, make_staff(web_runtime.store, "wang", admin=True))
+    _sid, ticket = open_ticket(client)
+    client.post(f"/api/handoffs/{ticket}/claim", headers=headers)
+    note = f"/api/handoffs/{ticket}/note"
+    for text in UNICODE_BLANKS:
+        res = client.post(note, json={"text": text}, headers=headers)
+        assert res.status_code == 422 and "不能为空" in _detail(res), (repr(text), res.text)
+        assert res.json()["errors"][0] == {
+            "loc": ["body", "text"],
+            "msg": "“text” 不能为空",
+            "type": "string_too_short",
+        }
+    assert client.post(note, json={"text": "\u3000备注\u0085"}, headers=headers).status_code == 201
+    assert client.get(f"/api/handoffs/{ticket}").json()["notes"][-1]["text"] == "备注"
+    res = client.post(note, json={"text": " " + "字" * 4000}, headers=headers)  # 4,001 as sent
+    assert res.status_code == 422 and res.json()["errors"][0]["type"] == "string_too_long"
+    res = client.post("/api/chat", json={"message": " " + "问" * 2000})
+    assert res.status_code == 422 and "2000 字以内" in _detail(res)
+
+
 def test_the_console_never_sees_a_founders_session_id(client, web_runtime):
     headers = login(client, make_staff(web_runtime.store, "wang", admin=True))
     sid, ticket = open_ticket(client)

@@ -77,7 +77,10 @@ def staff_list(_admin: AdminDep, store: StoreDep) -> StaffListOut:
 
 
 @router.patch(
-    "/staff/{staff_id}", response_model=StaffAdminOut, summary="停用、启用或分配服务中心", responses=FOUND
+    "/staff/{staff_id}",
+    response_model=StaffAdminOut,
+    summary="停用、启用或分配服务中心",
+    responses={**FOUND, 409: {"model": ErrorOut, "description": "不能停用自己的账号"}},
 )
 def staff_patch(staff_id: StaffId, body: StaffPatchIn, admin: AdminDep, store: StoreDep) -> StaffAdminOut:
     """停用后该账号立即不能再操作。密码重置和删除账号用命令行：rongchuang staff reset-password / remove。"""

@@ -22,12 +22,19 @@ _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def free_text(value: str) -> str:
-    """Refuse what cannot be stored; drop stray control characters."""
+    """Refuse what cannot be stored; drop stray control characters (a password of nothing else is
+    then simply wrong: the schema allows it, so it is a failed login, not a 422)."""
     if _UNSTORABLE.search(value):
         raise PydanticCustomError("text_unstorable", "contains a lone surrogate or NUL")
-    cleaned = _STRAY_CONTROL.sub("", value)
-    if value.strip() and not cleaned.strip():
-        raise PydanticCustomError("string_too_short", "nothing left but control characters")
+    return _STRAY_CONTROL.sub("", value)
+
+
+def filled_text(value: str) -> str:
+    """Staff text: refuse what cannot be stored, drop stray control characters, strip what Python
+    counts as whitespace (all of Unicode's, U+3000 and U+0085 included); something must be left."""
+    cleaned = free_text(value).strip()
+    if not cleaned:
+        raise PydanticCustomError("string_too_short", "nothing left after stripping whitespace")
     return cleaned
 
 
@@ -37,12 +44,14 @@ def plain_token(value: str) -> str:
     return _ANY_CONTROL.sub("", value)
 
 
-# The same rules as JSON Schema patterns, for the documentation only: pydantic's regex engine cannot
-# spell surrogates, so the validators above enforce them.
-_OK = r"[^\x00\ud800-\udfff]"
-FREE_PATTERN = rf"^{_OK}*$"
-FILLED_PATTERN = rf"^{_OK}*[^\s\x00-\x1f\x7f\ud800-\udfff]{_OK}*$"  # something left after stripping
-MESSAGE_PATTERN = rf"^{_OK}*[^\s\x00\ud800-\udfff]{_OK}*$"  # not blank
+# The same rules as JSON Schema patterns. Validators read them with ECMA or Rust regex engines, which
+# neither spell surrogates (so the validators above refuse those) nor agree with Python on `\s`
+# (U+0085 and U+001C–U+001F are whitespace to Python only, U+FEFF to ECMA only): the class spells
+# out exactly what `str.strip()` removes.
+BLANK = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+FREE_PATTERN = r"^[^\x00]*$"
+FILLED_PATTERN = rf"^[^\x00]*[^{BLANK}\x00-\x1f\x7f][^\x00]*$"  # something left after stripping
+MESSAGE_PATTERN = rf"^[^\x00]*[^{BLANK}\x00][^\x00]*$"  # not blank
 
 
 def storable_text(value: str) -> str:
@@ -55,25 +64,15 @@ def storable_text(value: str) -> str:
 FreeText = Annotated[str, AfterValidator(free_text), Field(json_schema_extra={"pattern": FREE_PATTERN})]
 Message = Annotated[str, AfterValidator(storable_text)]
 Token = Annotated[str, AfterValidator(plain_token)]
+
+
 _FILLED = Field(json_schema_extra={"pattern": FILLED_PATTERN})
-# Staff text: surrounding spaces dropped, and then it may not be empty.
-Line = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(free_text),
-    _FILLED,
-]
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-    AfterValidator(free_text),
-    _FILLED,
-]
+# Staff text: at most so many characters as sent (the limit counts surrounding spaces, as the schema
+# says), then stripped, and then it may not be empty.
+Line = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(filled_text), _FILLED]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), AfterValidator(filled_text), _FILLED]
 Question = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-    AfterValidator(free_text),
-    _FILLED,
+    str, StringConstraints(min_length=1, max_length=2000), AfterValidator(filled_text), _FILLED
 ]
 
 CITATION_EXAMPLE = {

@@ -193,7 +193,7 @@ class Assistant:
             return reply_to(t, ph.get(_smalltalk_key(t.text)), "smalltalk", 1.0)
         if t.intent == "out_of_scope" or ("out_of_scope" in t.labels and not und.is_business(t.text)):
             return reply_to(t, ph.get("out_of_scope"), "out_of_scope", 1.0)
-        if "personal" in t.labels or lx.PERSONAL.search(t.text):
+        if "personal" in t.labels or scope.names_personal(t.text):
             where = scope.referral(t.text, self._nearest_referral(t.query))
             return reply_to(t, ph.get("personal_referral", where=where), "out_of_scope", 1.0)
         places = scope.other_places(t.text)

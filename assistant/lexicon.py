@@ -25,6 +25,7 @@ from knowledge import synonyms
 from knowledge.catalog import STAGE_NAMES
 
 from .dictionary import DictionaryError, Source, bundled_dir
+from .scope import place_words
 
 
 def _alt(words) -> str:
@@ -99,9 +100,6 @@ GENERAL_CONDITION: re.Pattern[str]
 SENSITIVE: re.Pattern[str]
 FOLLOWUP: re.Pattern[str]
 FILLER: re.Pattern[str]
-OTHER_CITY: re.Pattern[str]
-HOME: re.Pattern[str]
-PERSONAL: re.Pattern[str]
 PLACE: re.Pattern[str]
 QUESTION: re.Pattern[str]
 NEGATION: re.Pattern[str]
@@ -123,7 +121,7 @@ OTHER_CITY_BEFORE: re.Pattern[str]
 
 _INTENTS = (
     "handoff complaint ip_words ip_dispute park fund recommend_me out_of_scope context_ok business "
-    "eligibility general_condition sensitive followup filler other_city home personal place"
+    "eligibility general_condition sensitive followup filler place"
 ).split()
 _PROFILE = (
     "negation not_done correction intending doing located_at first_person not_a_fact third_party "
@@ -170,6 +168,10 @@ def _build(src: Source) -> dict:
     out["NEED_LABELS"], out["WANT_LABELS"] = src.tables["needs"].labels, src.tables["wants"].labels
     for name in ("smalltalk", "other_cities", "other_cities_en", *_CUES):
         out[name.upper()] = src.words(name)
+    # the places themselves are one list, places.txt (scope reads it too); words.txt adds 外地, 国外…
+    places = place_words()
+    out["OTHER_CITIES"] = (*out["OTHER_CITIES"], *(w for w in places if not w.isascii()))
+    out["OTHER_CITIES_EN"] = (*out["OTHER_CITIES_EN"], *(w for w in places if w.isascii()))
     out["FOCUS"] = tuple((src.words(f"focus {s}"), s) for s in src.family("words.txt", "focus"))
     for name in _INTENTS:
         out[name.upper()] = src.pattern("intents.txt", name)

@@ -22,15 +22,20 @@ def _read(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _places() -> re.Pattern[str]:
-    words = [
+def place_words() -> tuple[str, ...]:
+    """Places outside Chengdu (knowledge/dict/places.txt), lower case."""
+    return tuple(
         w.strip().lower()
         for line in _read("places.txt").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
         for w in line.split("|")
         if w.strip()
-    ]
-    return re.compile(word_pattern(words))
+    )
+
+
+@lru_cache(maxsize=1)
+def _places() -> re.Pattern[str]:
+    return re.compile(word_pattern(place_words()))
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,18 @@ def referral(text: str, nearest: str | None = None) -> str:
     found = next((r for r in refs if r.words.search(t)), None)
     found = found or next((r for r in refs if r.name == nearest), None)
     return found.where if found else default
+
+
+def names_personal(text: str) -> bool:
+    """Words that always mean a personal matter (scope.toml [personal]): 个税, 房贷…"""
+    return bool(_personal().search(plain(text)))
+
+
+@lru_cache(maxsize=1)
+def _personal() -> re.Pattern[str]:
+    data = tomllib.loads(_read("scope.toml"))
+    words = [w.lower() for w in data.get("personal", {}).get("words", [])]
+    return re.compile(word_pattern(words) or r"(?!x)x")
 
 
 def referral_examples() -> list[tuple[str, str]]:

@@ -84,6 +84,7 @@ def facts() -> tuple[Fact, ...]:
         raise ConfigError(f"knowledge/dict/facts.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
 
 
+_WHICH = re.compile(r"哪几[个家项名所批种类]?")
 _ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文单位|发文机关|who issued")
 
 
@@ -362,7 +363,7 @@ def _body(hit: Hit) -> list[tuple[str, str]]:
 
 def asked_facts(question: str) -> list[Fact]:
     """The kinds of fact a question asks for ("多久到账" → time), in the order of facts.toml."""
-    q = question.lower()
+    q = _WHICH.sub("", question.lower())  # "哪几个学校" asks which, not how many
     asked = [f for f in facts() if f.asks.search(q)]
     covered = {c for f in asked for c in f.covers}
     return [f for f in asked if f.name not in covered]

@@ -7,6 +7,7 @@ import logging
 import marshal
 import os
 import re
+import sys
 import threading
 from functools import cache
 from importlib import resources
@@ -46,10 +47,25 @@ def _jieba():
         return _load_jieba()
 
 
+def _import_jieba():
+    """jieba 0.42's `_compat` imports pkg_resources (0.3 s, the largest part of importing jieba)
+    only to open its own data files, and opens the same files by path when that import fails."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    block = "pkg_resources" not in sys.modules  # nothing else on our paths imports it
+    if block:
+        sys.modules["pkg_resources"] = None  # makes `import pkg_resources` raise ImportError
+    try:
+        import jieba
+    finally:
+        if block and sys.modules.get("pkg_resources", False) is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 @cache
 def _load_jieba():
-    import jieba
-
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)
     domain = resources.files("knowledge") / "dict" / "domain.txt"
     words = domain.read_bytes() if domain.is_file() else b""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import marshal
-import os
 import re
 import sys
 import threading
 from functools import cache
 from importlib import resources
-from pathlib import Path
+
+from . import cachefiles
 
 _STOP = set(
     "的 了 吗 呢 吧 啊 呀 么 和 与 及 或 是 在 有 我 我们 你 你们 他 她 它 这 那 这个 那个 什么 怎么 怎样 如何 "
@@ -22,15 +21,6 @@ _STOP = set(
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]+")
 _lock = threading.Lock()
 _extra_words: set[str] = set()
-
-
-_prepared: list[Path] = []  # where the prepared dictionary lives (the first index's data directory)
-
-
-def prepare_in(folder: Path) -> None:
-    """Keep jieba's dictionary, with our domain words merged in, as a prepared file in `folder`."""
-    if not _prepared:
-        _prepared.append(Path(folder))
 
 
 _load_lock = threading.Lock()
@@ -69,38 +59,18 @@ def _load_jieba():
     jieba.setLogLevel(logging.WARNING)
     domain = resources.files("knowledge") / "dict" / "domain.txt"
     words = domain.read_bytes() if domain.is_file() else b""
-    key = hashlib.sha256(words + jieba.__version__.encode()).hexdigest()[:16]
-    cached = _prepared[0] / f"jieba-{key}.cache" if _prepared else None
-    if cached and _load_prepared(jieba.dt, cached):
+    name = f"jieba-{hashlib.sha256(words + jieba.__version__.encode()).hexdigest()[:16]}.cache"
+    prepared = cachefiles.load(name)
+    if isinstance(prepared, tuple) and len(prepared) == 2:
+        jieba.dt.FREQ, jieba.dt.total = prepared
+        jieba.dt.initialized = True
         return jieba
     if words:
         with resources.as_file(domain) as p:
             jieba.load_userdict(str(p))
     jieba.initialize()
-    if cached:
-        _save_prepared(jieba.dt, cached)
+    cachefiles.save(name, (jieba.dt.FREQ, jieba.dt.total))
     return jieba
-
-
-def _load_prepared(tokenizer, path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            tokenizer.FREQ, tokenizer.total = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
-        return False
-    tokenizer.initialized = True
-    return True
-
-
-def _save_prepared(tokenizer, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with tmp.open("wb") as f:
-            marshal.dump((tokenizer.FREQ, tokenizer.total), f)
-        tmp.replace(path)
-    except OSError:  # a read-only data directory only costs the next start a rebuild
-        pass
 
 
 def add_words(words: list[str]) -> None:

@@ -384,6 +384,12 @@ def default_normalizer() -> Normalizer:
     return Normalizer.for_catalog(Catalog.load(bundled_kb()))
 
 
+def prepare(catalog=None) -> None:
+    """Build the prepared pinyin tables for this vocabulary now (at ingest), not at the next start."""
+    Normalizer.for_catalog(catalog)
+    _reading_table()
+
+
 def normalize(text: str, normalizer: Normalizer | None = None) -> Normalized:
     """What the engine calls once per turn: the normalised text and every change made."""
     return (normalizer or default_normalizer())(text)
@@ -397,4 +403,5 @@ __all__ = [
     "is_traditional",
     "latin_table",
     "normalize",
+    "prepare",
 ]

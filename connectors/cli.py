@@ -68,6 +68,10 @@ def ingest(
             settings = _settings()
             index = _index(settings)
             report = index.ingest(paths or settings.kb_roots, rebuild=rebuild, progress=progress)
+            from assistant.runtime import prepare
+
+            progress.phase("正在准备拼写纠错的拼音表和意图例句")
+            prepare(settings, index)  # so the first `ask` or `serve` builds nothing
     except RongchuangError as exc:
         err.print(f"[red]导入失败：[/red]{exc}")
         raise typer.Exit(1) from exc

@@ -38,25 +38,36 @@ def key(*parts: str | bytes) -> str:
 
 def load(name: str) -> Any | None:
     """The value saved under `name`, or None (no prepared directory, no such file, unreadable)."""
-    if not _folder:
-        return None
+    data = read(name)
     try:
-        with (_folder[0] / name).open("rb") as f:
-            return marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
+        return None if data is None else marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
         return None
 
 
 def save(name: str, value: Any) -> None:
     """Write `value` (built-in types only) under `name`, atomically."""
+    if _folder:
+        write(name, marshal.dumps(value))
+
+
+def read(name: str) -> bytes | None:
+    if not _folder:
+        return None
+    try:
+        return (_folder[0] / name).read_bytes()
+    except OSError:
+        return None
+
+
+def write(name: str, data: bytes) -> None:
     if not _folder:
         return
     path = _folder[0] / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with tmp.open("wb") as f:
-            marshal.dump(value, f)
+        tmp.write_bytes(data)
         tmp.replace(path)
     except OSError:  # a read-only data directory only costs the next start a rebuild
         pass

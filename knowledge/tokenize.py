@@ -26,7 +26,8 @@ _extra_words: set[str] = set()
 
 
 _load_lock = threading.Lock()
-SETTLE_AFTER = 3.0  # seconds from loading the prepared table to moving its words into a dict
+SETTLE_AFTER = 3.0  # seconds from a long-running process's start to moving the words into a dict
+_unsettled: list[str] = []  # the dict's prepared file, while the table answers
 
 
 def preload() -> None:
@@ -66,9 +67,7 @@ def _load_jieba():
     if (table := _table(f"{name}.freq")) is not None:
         jieba.dt.FREQ, jieba.dt.total = table, table.total
         jieba.dt.initialized = True
-        threading.Thread(
-            target=_settle, args=(jieba.dt, f"{name}.cache"), name="jieba-dict", daemon=True
-        ).start()
+        _unsettled.append(f"{name}.cache")
         return jieba
     prepared = cachefiles.load(f"{name}.cache")
     if isinstance(prepared, tuple) and len(prepared) == 2:
@@ -93,16 +92,23 @@ def _table(name: str) -> freqtable.FreqTable | None:
         return None
 
 
-def _settle(tokenizer, name: str) -> None:
-    """The first answers look words up in the prepared table; a few seconds later (after them, in
-    `serve`) the same words move into a dict, whose lookups are about twice as fast per turn."""
-    time.sleep(SETTLE_AFTER)
+def settle(after: float = SETTLE_AFTER) -> None:
+    """For processes that answer many questions (serve, the bots, chat): `after` seconds from now,
+    move the prepared table's words into a dict, whose lookups are about twice as fast per turn.
+    A one-question `ask` keeps the table and never pays the 0.2–0.5 s the dict takes to load."""
+    if _unsettled:
+        name = _unsettled.pop()
+        threading.Thread(target=_settle, args=(name, after), name="jieba-dict", daemon=True).start()
+
+
+def _settle(name: str, after: float) -> None:
+    time.sleep(after)
     prepared = cachefiles.load(name)
-    if not (isinstance(prepared, tuple) and len(prepared) == 2):
+    tokenizer = _jieba().dt
+    table = tokenizer.FREQ
+    if not (isinstance(prepared, tuple) and len(prepared) == 2 and isinstance(table, freqtable.FreqTable)):
         return  # the table keeps answering: the same words, a little slower
-    table, (freq, _total) = tokenizer.FREQ, prepared
-    if not isinstance(table, freqtable.FreqTable):
-        return
+    freq = prepared[0]
     with _lock:  # no add_word between reading what was added and the swap
         freq.update(table.added)
         tokenizer.FREQ = freq

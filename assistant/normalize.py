@@ -17,12 +17,16 @@ topics and keywords, and any `aliases` they carry.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
+
+from knowledge import cachefiles
 
 ChangeKind = Literal["width", "script", "latin", "typo"]
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -118,21 +122,55 @@ def catalog_terms(catalog) -> list[str]:
 # --- pinyin -------------------------------------------------------------------------------------
 
 
+# pypinyin loads its phrase dictionary (0.3 s) on any import, so both tables are prepared files
+# (knowledge.cachefiles), built with pypinyin once per data directory and version of pypinyin.
+
+
 @lru_cache(maxsize=8192)
 def _readings(ch: str) -> frozenset[str]:
     """Every toneless reading of one character: a typo can come from any of them."""
-    from pypinyin.contrib.tone_convert import to_normal
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    raw = pinyin_dict.get(ord(ch))
-    return frozenset(to_normal(p) for p in raw.split(",")) if raw else frozenset()
+    raw = _reading_table().get(ord(ch))
+    return frozenset(raw.split(",")) if raw else frozenset()
 
 
-def _term_pinyin(term: str) -> tuple[str, ...]:
-    """How the term is read (phrase-aware), as an IME user would type it."""
-    from pypinyin import Style, lazy_pinyin
+@cache
+def _reading_table() -> dict[int, str]:
+    """Code point → its toneless readings, comma-separated (a string each is quick to load)."""
+    name = f"pinyin-readings-{cachefiles.key(_pypinyin_stamp())}.marshal"
+    table = cachefiles.load(name)
+    if not isinstance(table, dict):
+        from pypinyin.contrib.tone_convert import to_normal
+        from pypinyin.pinyin_dict import pinyin_dict
 
-    return tuple(lazy_pinyin(term, style=Style.NORMAL, errors="ignore"))
+        table = {
+            cp: ",".join(sorted({to_normal(p) for p in raw.split(",")})) for cp, raw in pinyin_dict.items()
+        }
+        cachefiles.save(name, table)
+    return table
+
+
+def _terms_pinyin(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """How each term is read (phrase-aware), as an IME user would type it."""
+    terms = sorted(set(terms))
+    name = f"pinyin-terms-{cachefiles.key(_pypinyin_stamp(), *terms)}.marshal"
+    table = cachefiles.load(name)
+    if not isinstance(table, dict):
+        from pypinyin import Style, lazy_pinyin
+
+        table = {t: tuple(lazy_pinyin(t, style=Style.NORMAL, errors="ignore")) for t in terms}
+        cachefiles.save(name, table)
+    return table
+
+
+@cache
+def _pypinyin_stamp() -> str:
+    """Which pypinyin data the tables were built from, read without importing pypinyin."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or spec.origin is None:
+        return ""
+    folder = Path(spec.origin).parent
+    stats = [(folder / n).stat() for n in ("pinyin_dict.json", "phrases_dict.json")]
+    return ";".join(f"{st.st_size}:{st.st_mtime_ns}" for st in stats)
 
 
 # --- the normaliser -----------------------------------------------------------------------------
@@ -172,11 +210,11 @@ class Normalizer:
     def _build_trie(terms: Iterable[str]) -> dict:
         """Syllables → node; a node's "" key holds the terms that end there (several: ambiguous)."""
         root: dict = {}
+        terms = [t for t in terms if _ONLY_HAN.fullmatch(t)]
+        readings = _terms_pinyin(terms)
         for term in terms:
-            if not _ONLY_HAN.fullmatch(term):
-                continue
             node = root
-            for syl in _term_pinyin(term):
+            for syl in readings[term]:
                 node = node.setdefault(syl, {})
             node.setdefault("", set()).add(term)
         return root
@@ -346,6 +384,12 @@ def default_normalizer() -> Normalizer:
     return Normalizer.for_catalog(Catalog.load(bundled_kb()))
 
 
+def prepare(catalog=None) -> None:
+    """Build the prepared pinyin tables for this vocabulary now (at ingest), not at the next start."""
+    Normalizer.for_catalog(catalog)
+    _reading_table()
+
+
 def normalize(text: str, normalizer: Normalizer | None = None) -> Normalized:
     """What the engine calls once per turn: the normalised text and every change made."""
     return (normalizer or default_normalizer())(text)
@@ -359,4 +403,5 @@ __all__ = [
     "is_traditional",
     "latin_table",
     "normalize",
+    "prepare",
 ]

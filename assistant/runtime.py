@@ -77,6 +77,16 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
+def prepare(settings: Settings, index: KnowledgeIndex) -> None:
+    """Build now, at ingest, what the first start would otherwise build and keep beside the index:
+    the typo repair's pinyin of the vocabulary and the intent examples' vectors."""
+    from . import normalize
+    from .intents import model_for
+
+    normalize.prepare(load_catalog(settings))
+    model_for(index.embedder, settings.data_dir)
+
+
 @dataclass
 class Runtime:
     settings: Settings

@@ -68,6 +68,10 @@ def ingest(
             settings = _settings()
             index = _index(settings)
             report = index.ingest(paths or settings.kb_roots, rebuild=rebuild, progress=progress)
+            from assistant.runtime import prepare
+
+            progress.phase("正在准备拼写纠错的拼音表和意图例句")
+            prepare(settings, index)  # so the first `ask` or `serve` builds nothing
     except RongchuangError as exc:
         err.print(f"[red]导入失败：[/red]{exc}")
         raise typer.Exit(1) from exc
@@ -310,6 +314,9 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="接着�
     from connectors.terminal import render_reply
 
     rt = _runtime(_settings())
+    from knowledge.tokenize import settle
+
+    settle()  # a conversation: the faster word table, loaded while the founder types
     out.print("蓉创助手：在成都创业，想了解什么？（/human 转人工，/quit 退出）")
     while True:
         try:
@@ -400,6 +407,9 @@ def telegram(
     from connectors.telegram.app import run_polling
 
     rt = _runtime(settings)
+    from knowledge.tokenize import settle
+
+    settle()
     try:
         run_polling(rt)
     finally:

@@ -19,8 +19,10 @@ def run_module(module: str, args: list[str], timeout: float, stdin: bytes | None
 
 
 def run_script(script: Path, args: list[str], timeout: float) -> tuple[int, bytes]:
-    """Run a plain script (one that imports nothing from the project) the same way."""
-    return _run([sys.executable, str(script), *args], timeout, None)
+    """Run a plain script (one that imports nothing from the project) the same way. `-P`: the
+    script's folder stays off sys.path, or knowledge/tokenize.py would stand in for the standard
+    library's `tokenize` that pypdf's imports reach."""
+    return _run([sys.executable, "-P", str(script), *args], timeout, None)
 
 
 def _run(cmd: list[str], timeout: float, stdin: bytes | None) -> tuple[int, bytes]:

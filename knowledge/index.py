@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline, prepared, tokenize
+from . import cachefiles, pipeline, prepared, tokenize
 from .embed import Embedder
 from .errors import ConfigError, IngestError
 from .manifest import Manifest
@@ -156,7 +156,7 @@ class KnowledgeIndex:
         )
         self.client = client or (http_client(chroma_url) if chroma_url else _local_client(root / "chroma"))
         self._prepared = root / "prepared"
-        tokenize.prepare_in(self._prepared)
+        cachefiles.use(self._prepared)  # jieba's dictionary, the vocabulary's pinyin
         tokenize.preload()
         name = "passages-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder.name)[:60].strip("-._")
         self.collection = self.client.get_or_create_collection(

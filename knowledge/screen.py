@@ -20,7 +20,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import numpy as np
-import yaml
+
+from .catalog import safe_yaml
 
 Scope = Literal["passages", "messages"]
 ORDINARY = "ordinary"
@@ -69,7 +70,7 @@ def normalise(text: str, *, spaced: bool = False) -> str:
 
 @cache
 def rules() -> Rules:
-    raw = yaml.safe_load((resources.files("knowledge") / "dict" / "screen.yaml").read_text(encoding="utf-8"))
+    raw = safe_yaml((resources.files("knowledge") / "dict" / "screen.yaml").read_text(encoding="utf-8"))
     return parse_rules(raw)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .catalog import load_yaml
+from .catalog import load_yaml, safe_yaml
 from .child import run_module, run_script
 from .clean import HAN, clean_pages
 from .errors import IngestError
@@ -140,7 +140,7 @@ def split_front_matter(path: Path, raw: str) -> tuple[dict, str]:
 def parse_meta_yaml(path: Path, source: str, where: str) -> dict:
     """Parse front matter or a sidecar; only DocMeta fields are allowed, so typos fail loudly."""
     try:
-        data = yaml.safe_load(source) or {}
+        data = safe_yaml(source) or {}
     except yaml.YAMLError as exc:
         raise IngestError(str(path), f"{where}不是合法的 YAML", "请检查缩进和冒号后的空格") from exc
     if not isinstance(data, dict):

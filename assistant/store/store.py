@@ -9,18 +9,19 @@ a client: whoever presents one may read that conversation, so keep them out of U
 
 from __future__ import annotations
 
+import ast
+import re
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..privacy import mask_pii
@@ -37,6 +38,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Alembic's `context` is a module-level global: two threads migrating at once would trample it.
 # Across processes the migration's own lock (BEGIN IMMEDIATE / advisory lock) serialises them.
 _MIGRATE_LOCK = threading.Lock()
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(.+?)\s*$", re.M)
 
 
 class Store(StaffConsole, CuratedStore, SharedState, Outbox):
@@ -65,7 +67,13 @@ class Store(StaffConsole, CuratedStore, SharedState, Outbox):
         return store
 
     def migrate(self) -> None:
-        """Run Alembic migrations to head in one transaction (safe to run twice, or from two workers)."""
+        """Run Alembic migrations to head in one transaction (safe to run twice, or from two workers).
+        A database already at head is left alone without loading Alembic (0.1–0.4 s of imports)."""
+        if self._at_head():
+            return
+        from alembic import command
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         url = self.engine.url.render_as_string(hide_password=False)
@@ -73,6 +81,17 @@ class Store(StaffConsole, CuratedStore, SharedState, Outbox):
         with _MIGRATE_LOCK, self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def _at_head(self) -> bool:
+        head = script_head()
+        if head is None:
+            return False
+        try:
+            with self.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except SQLAlchemyError:  # no such table yet: a new database
+            return False
+        return rows == [head]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -280,3 +299,24 @@ class Store(StaffConsole, CuratedStore, SharedState, Outbox):
         except IntegrityError:
             return False
         return True
+
+
+@cache
+def script_head() -> str | None:
+    """The one head revision of the migration scripts, read from their `revision` and `down_revision`
+    lines; None when that reading is not certain (then Alembic itself decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        fields = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(fields["revision"])
+            down = ast.literal_eval(fields.get("down_revision", "None"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else down or ())
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from assistant import logsafe
 from assistant.runtime import Runtime
 from assistant.settings import Settings
+from knowledge import tokenize
 
 from . import errors, routes_admin, routes_chat, routes_review, routes_staff
 from .auth import TokenSigner
@@ -67,6 +68,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if owned:
         log.info("正在启动蓉创助手：检查知识库索引（有新文件才导入），加载分词和嵌入模型…")
         _attach(app, await anyio.to_thread.run_sync(Runtime.start, app.state.settings))
+        tokenize.settle()  # after the first answers: a faster word table for the rest of the day
         log.info("知识库就绪：%d 段。", app.state.runtime.index.count())
         if url := getattr(app.state, "public_url", None):
             log.info("蓉创助手已启动：在浏览器打开 %s （服务中心工作台 %sstaff），按 Ctrl+C 停止。", url, url)

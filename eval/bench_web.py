@@ -44,7 +44,7 @@ from rich.table import Table
 
 LEVELS = [(1, 60), (8, 200), (32, 200)]  # (concurrent clients, requests)
 NEIGHBOUR_QUESTIONS = 24  # short questions per phase, quiet and noisy, each asked once
-ROUNDS = 4  # the phases alternate: quiet, noisy, quiet, noisy ...
+ROUNDS = 6  # the phases alternate: quiet, noisy, quiet, noisy ...
 EVAL = Path(__file__).parent
 WARM_UP = [
     "算力券怎么申请？",
@@ -232,7 +232,7 @@ def noisy_neighbours(url: str, fresh: list[str], stories: list[str]) -> tuple[Le
         ]
         for t in threads:
             t.start()
-        time.sleep(1.5)  # let the long messages fill the queue first
+        time.sleep(1.0)  # let the long messages fill the queue first
         try:
             _add(busy, url, busy_qs[part])
         finally:

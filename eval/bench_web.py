@@ -9,15 +9,13 @@ single-client p50; no errors at 32 clients.
 
 Questions come from the golden and retrieval sets, each asked once in the 1- and 8-client runs, so
 the server's query-vector cache never helps them (only the 32-client run, which checks errors,
-repeats some). The warm-up uses its own starter questions.
+repeats some), and each in a new conversation (see `drive`). The warm-up uses its own starter questions.
 
 Quiet against noisy measures what one founder's short question waits for while long stories are
 answered, and nothing else: both phases do the whole turn, embedding included. Each phase asks its
 own slice of the pool that no other level asks (a question asked before would be a query-vector
 cache hit, not an embedding), and the long messages each end in a different question, so they are
-real work too. Every short question starts its own conversation: in one conversation, the first
-question that hands off to staff would turn every later one into a reply that searches nothing. The
-phases alternate in ROUNDS rounds (quiet, then noisy), so both see the same
+real work too. The phases alternate in ROUNDS rounds (quiet, then noisy), so both see the same
 machine load; the ratio of their p50s is the figure.
 Usage: python -m eval.bench_web [--data-dir var]
 """
@@ -172,14 +170,14 @@ class Server:
         self.log.close()
 
 
-def drive(url: str, level: Level, questions: list[str], conversations: bool = True) -> None:
-    """`clients` threads, each with its own HTTP client and conversation, share `requests` requests:
-    request i asks questions[i]. Without `conversations` every request starts a new conversation."""
+def drive(url: str, level: Level, questions: list[str]) -> None:
+    """`clients` threads, each with its own HTTP client, share `requests` requests: request i asks
+    questions[i], each in a new conversation. In one conversation, the first question that hands off
+    to staff would turn every later one into "staff have it", a reply that searches nothing."""
     lock = threading.Lock()
     counter = iter(range(level.requests))
 
     def client(worker: int) -> None:
-        session = None
         with httpx.Client(base_url=url, timeout=60) as http:
             while True:
                 with lock:
@@ -189,9 +187,8 @@ def drive(url: str, level: Level, questions: list[str], conversations: bool = Tr
                 question = questions[i % len(questions)]
                 started = time.perf_counter()
                 try:
-                    res = http.post("/api/chat", json={"message": question, "session_id": session})
+                    res = http.post("/api/chat", json={"message": question})
                     ok = res.status_code == 200
-                    session = res.json().get("session_id", session) if ok and conversations else session
                 except httpx.HTTPError:
                     ok = False
                 elapsed = time.perf_counter() - started
@@ -245,9 +242,7 @@ def noisy_neighbours(url: str, fresh: list[str], stories: list[str]) -> tuple[Le
 def _add(total: Level, url: str, questions: list[str]) -> None:
     """Ask `questions` one after another and add the figures to `total`."""
     part = Level(1, len(questions))
-    # A new conversation each time: once one question of a conversation hands off, the rest get
-    # "staff have it" without any search, which times nothing.
-    drive(url, part, questions, conversations=False)
+    drive(url, part, questions)
     total.requests += part.requests
     total.errors += part.errors
     total.seconds += part.seconds

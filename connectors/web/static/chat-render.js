@@ -67,9 +67,66 @@ const ChatRender = (() => {
     shell.body.append(document.createTextNode(text));
   }
 
+  // -- the answer, folded to one phone screen ----------------------------------------------------
+  // One phone screen (390×844 at 16px: about 20 Han characters a line, and some 15 lines left beside
+  // the header, the composer and the top of the first card) reads about 300 characters. A longer answer
+  // shows its blocks up to the first boundary at or after that and folds the rest behind 展开全文; the
+  // cards, the checklist and the sources stay below it. The other limits follow from this one.
+  const PHONE_CHARS = 300;
+  const FOLD_OVER = PHONE_CHARS * 1.2; // up to 360 characters: shown whole, no button for a few more
+  const SHOWN_AT_MOST = (PHONE_CHARS * 4) / 3; // a block that would take the shown part past 400 is folded
+  let folds = 0;
+
+  /** Characters a founder reads: [n] markers and white space left out. */
+  function readLength(text) {
+    return text.replace(/\[\d+\]/g, "").replace(/\s+/g, "").length;
+  }
+
+  /** How many of the answer's blocks are shown above the fold (all of them for a short answer). The
+   * first block always is: it carries what the documents do not say, or the care line. */
+  function foldAt(blocks) {
+    const sizes = blocks.map(readLength);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total <= FOLD_OVER) return blocks.length;
+    let shown = 0;
+    let k = 0;
+    while (k < blocks.length && shown < PHONE_CHARS) {
+      if (shown >= PHONE_CHARS / 2 && shown + sizes[k] > SHOWN_AT_MOST) break;
+      shown += sizes[k++];
+    }
+    return total - shown < FOLD_OVER - PHONE_CHARS ? blocks.length : k;
+  }
+
+  // Blocks are whole (a cut never splits a sentence from its [n]). The folded part stays in the DOM
+  // as hidden="until-found": find-in-page reaches it and opens it (beforematch) where supported.
+  function answer(body, reply) {
+    const blocks = String(reply.answer).split(/\n\s*\n/);
+    const k = foldAt(blocks);
+    renderCited(body, blocks.slice(0, k).join("\n\n"), reply.citations, showCitation);
+    if (k === blocks.length) return;
+    const rest = el("div", {class: "answer-rest"});
+    renderCited(rest, blocks.slice(k).join("\n\n"), reply.citations, showCitation);
+    const more = el("div", {class: "answer-more", id: `answer-more-${++folds}`}, rest);
+    const toggle = el("button", {class: "more-btn", type: "button", "aria-controls": more.id});
+    const show = (open) => {
+      if (open) more.removeAttribute("hidden");
+      else more.setAttribute("hidden", "until-found");
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.replaceChildren(open ? "收起" : "展开全文", el("span", {class: "more-chevron", "aria-hidden": "true"}));
+    };
+    toggle.addEventListener("click", () => {
+      const open = more.hasAttribute("hidden");
+      show(open);
+      if (!open) toggle.scrollIntoView({block: "nearest"}); // folding a long part must not lose the place
+    });
+    more.addEventListener("beforematch", () => show(true));
+    show(false);
+    body.append(more, toggle);
+  }
+
   function fillAssistant(shell, reply) {
     shell.body.replaceChildren();
-    renderCited(shell.body, reply.answer, reply.citations, showCitation);
+    answer(shell.body, reply);
     shell.box.querySelectorAll(".extras").forEach((n) => n.remove());
     const extras = el("div", {class: "extras"},
       eligibility(reply), cards("推荐园区", reply.parks, reply.citations), cards("资金和金融工具", reply.funds, reply.citations),

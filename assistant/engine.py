@@ -41,6 +41,7 @@ log = logging.getLogger("rongchuang.assistant")
 # A complaint word counts when its examples lead the policy examples by this much (dev: complaints
 # lead by 0.03–0.09; "自己攒数据太慢了" in a story about the team by 0.002).
 COMPLAINT_LEAD = 0.01
+SHORT_QUESTION = 12  # Han characters
 REFERRAL_FLOOR = 0.87  # e5 puts unrelated Chinese sentences near 0.84
 
 
@@ -170,6 +171,9 @@ class Assistant:
             # Distress outranks a complaint word: "钱全赔进去了，我觉得自己特别没用" needs care first.
             keep = t.intent == "policy_question" or (t.intent == "complaint" and t.labels[:1] == ["distress"])
             t.labels = t.labels[:1] if keep else []
+            # A short question with no complaint word ("补贴多久到账？") asks; a complaint tells a story.
+            if t.labels == ["complaint"] and asks(t.text) and len(lx.HAN.findall(t.text)) <= SHORT_QUESTION:
+                t.labels = []
         # A complaint word alone ("自己攒数据太慢了") is not a complaint: the examples must agree that the
         # message sounds more like one than like a policy question.
         complained = t.intent == "complaint" and (

@@ -152,3 +152,9 @@ def test_an_english_answer_names_the_missing_fact_in_english(assistant):
     reply = assistant.respond(None, "How long does it take to get the compute voucher money after we apply?")
     first = reply.answer.split("\n")[0]
     assert first.startswith("The documents do not say") and not re.search(r"[\u4e00-\u9fff]", first)
+
+
+def test_a_short_question_about_money_arriving_is_not_a_complaint(assistant):
+    # the complaint examples ("补贴公示过了钱一直没到账…") are close in e5; a short question asks
+    reply = assistant.respond(None, "补贴多久到账？")
+    assert reply.handoff is None and reply.intent == "policy_question"

@@ -416,7 +416,12 @@ def best_sentences(
     held = [i for i, s in enumerate(sents) if any(_holds(s, w, hit) for w in wants)]
     held = sorted(held, key=lambda i: -base[i])[: max(1, limit - 1)]
     best = max(base, default=0.0)
-    rest = sorted((i for i in range(len(sents)) if i not in held and base[i] > 0), key=lambda i: -base[i])
+    # a sentence that shares only a question word or one character ("多久", "到") is not about the question
+    words = [t for t in qtok if len(t) >= 2 and not is_asking_word(t)]
+    about = [not words or any(t in f"{s}{q}".lower() for t in words) for s, q in body]
+    rest = sorted(
+        (i for i in range(len(sents)) if i not in held and base[i] > 0 and about[i]), key=lambda i: -base[i]
+    )
     rest = [i for i in rest if base[i] >= 0.4 * best][: limit - len(held)]
     return [sents[i] for i in sorted(held + rest)]
 

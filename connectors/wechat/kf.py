@@ -26,6 +26,7 @@ from connectors.outbox import GiveUp, Hold, OutboxSender, Retry
 
 from . import texts
 from .api import KfClient, WeChatError
+from .channel import BackgroundWork
 from .conversation import answer
 from .crypto import CryptoError, MsgCrypt, SignatureError
 from .render import HANDOFF_MENU_ID
@@ -71,8 +72,9 @@ def open_push(crypt: MsgCrypt, body: bytes, signature: str, timestamp: str, nonc
         raise HTTPException(400, "bad message") from exc
 
 
-class KfChannel:
+class KfChannel(BackgroundWork):
     def __init__(self, runtime: Runtime, client: KfClient | None = None) -> None:
+        super().__init__()
         s = runtime.settings
         self.runtime = runtime
         self.store = runtime.store
@@ -80,7 +82,6 @@ class KfChannel:
         self.client = client or KfClient(s.wecom_base_url, s.wecom_corp_id, s.wecom_kf_secret)
         self.sender = OutboxSender(self.store, CHANNEL, self.send)
         self._pulls: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task] = set()
 
     # callback -----------------------------------------------------------------------------------
     def router(self) -> APIRouter:
@@ -111,20 +112,6 @@ class KfChannel:
             return PlainTextResponse("success")
 
         return router
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def idle(self) -> None:
-        """Wait for the pulls in flight (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def aclose(self) -> None:
-        await self.idle()
-        await self.client.aclose()
 
     # pull ---------------------------------------------------------------------------------------
     async def pull(self, token: str, open_kfid: str) -> int:

@@ -27,6 +27,7 @@ from connectors.outbox import GiveUp, Hold, OutboxSender, Retry
 
 from . import texts
 from .api import OaClient, WeChatError
+from .channel import BackgroundWork
 from .conversation import Outcome, answer, welcome
 from .crypto import CryptoError, MsgCrypt, check_signature, signature
 from .kf import RATE_LIMIT_WAIT, read_body
@@ -40,8 +41,9 @@ WINDOW = timedelta(hours=48)
 SUCCESS = "success"
 
 
-class OaChannel:
+class OaChannel(BackgroundWork):
     def __init__(self, runtime: Runtime, client: OaClient | None = None) -> None:
+        super().__init__()
         s = runtime.settings
         self.runtime = runtime
         self.store = runtime.store
@@ -54,7 +56,6 @@ class OaChannel:
         self.client = client or OaClient(s.wechat_oa_base_url, s.wechat_oa_app_id, s.wechat_oa_app_secret)
         self.sender = OutboxSender(self.store, CHANNEL, self.send)
         self.budget = 0.0 if s.llm_enabled else PASSIVE_BUDGET
-        self._tasks: set[asyncio.Task] = set()
 
     def router(self) -> APIRouter:
         router = APIRouter()
@@ -162,19 +163,6 @@ class OaChannel:
             return
         await asyncio.to_thread(self.store.queue_replies, outcome.session_id, outcome.bodies, inbound_key=key)
         self.sender.wake()
-
-    def _spawn(self, coro: Any) -> None:
-        t = asyncio.create_task(coro)
-        self._tasks.add(t)
-        t.add_done_callback(self._tasks.discard)
-
-    async def idle(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def aclose(self) -> None:
-        await self.idle()
-        await self.client.aclose()
 
     # send ---------------------------------------------------------------------------------------
     async def send(self, d: DeliveryInfo) -> None:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant import logsafe
-from connectors.cli_staff import curated_app, staff_app
+from connectors.cli_staff import curated_app, settings_or_exit, staff_app
 from knowledge.errors import RongchuangError
 
 if TYPE_CHECKING:
@@ -34,16 +34,6 @@ err.soft_wrap = not err.is_terminal
 
 # Heavy modules (pydantic settings, LangChain via knowledge.search) load inside the commands, so a
 # command can say what it does before seconds of imports on a busy machine.
-def _settings() -> Settings:
-    from assistant.settings import Settings
-
-    try:
-        return Settings()
-    except RongchuangError as exc:
-        err.print(f"[red]配置错误：[/red]{exc}")
-        raise typer.Exit(2) from exc
-
-
 def _index(settings: Settings):
     from assistant.runtime import build_index
 
@@ -65,7 +55,7 @@ def ingest(
     try:
         with ingest_progress(err) as progress:
             progress.phase("正在加载嵌入模型和已有索引")
-            settings = _settings()
+            settings = settings_or_exit()
             index = _index(settings)
             report = index.ingest(paths or settings.kb_roots, rebuild=rebuild, progress=progress)
             from assistant.runtime import prepare
@@ -129,7 +119,7 @@ def search_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """在知识库里搜索，打印标题、文号、章节、得分和原文。"""
-    settings = _settings()
+    settings = settings_or_exit()
     index = _index(settings)
     if index.count() == 0:
         err.print("知识库是空的。请先运行：rongchuang ingest")
@@ -182,7 +172,7 @@ def _print_hits(query: str, hits) -> None:
 @kb_app.command("list")
 def kb_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """列出知识库里的文件和有效期。"""
-    index = _index(_settings())
+    index = _index(settings_or_exit())
     docs = index.documents()
     if as_json:
         print(
@@ -232,7 +222,7 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 @kb_app.command("remove")
 def kb_remove(doc_id: str) -> None:
     """从知识库删除一个文件（按 doc_id）。"""
-    index = _index(_settings())
+    index = _index(settings_or_exit())
     n = index.remove_doc(doc_id)
     if not n:
         err.print(f"没有 doc_id 为 {doc_id} 的文件。用 rongchuang kb list 查看已有的 doc_id。")
@@ -281,7 +271,7 @@ def ask(
     from assistant.engine import MessageError
     from connectors.terminal import render_reply
 
-    rt = _runtime(_settings())
+    rt = _runtime(settings_or_exit())
     lines = (line.strip() for line in sys.stdin) if question == "-" else iter([question])
     failed = False
     for q in lines:
@@ -313,7 +303,7 @@ def chat(session: Annotated[str | None, typer.Option("--session", help="接着�
     from assistant.engine import MessageError
     from connectors.terminal import render_reply
 
-    rt = _runtime(_settings())
+    rt = _runtime(settings_or_exit())
     from knowledge.tokenize import settle
 
     settle()  # a conversation: the faster word table, loaded while the founder types
@@ -347,7 +337,7 @@ def purge(
     """删除超过保存期限、没有再活动的对话（也在每次启动时自动执行）。"""
     from assistant.store import Store
 
-    settings = _settings()
+    settings = settings_or_exit()
     keep = settings.retention_days if days is None else days
     if keep < 0:
         err.print(
@@ -382,7 +372,7 @@ def telegram(
 
     from connectors.logs import setup_logging
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.telegram_token:
         err.print(
             "[red]没有设置 RONGCHUANG_TELEGRAM_TOKEN。[/red]请先在 Telegram 里找 @BotFather 创建机器人"
@@ -443,7 +433,7 @@ def serve(
 
     from knowledge.progress import LineProgress
 
-    settings = _settings()
+    settings = settings_or_exit()
     if workers > 1 and not settings.shared:
         err.print(f"[red]{WORKERS_REFUSED.format(n=workers)}[/red]", soft_wrap=True)
         raise typer.Exit(2)
@@ -507,7 +497,7 @@ def eval_cmd(
     from eval.command import run
 
     code = run(
-        _settings(),
+        settings_or_exit(),
         dataset,
         as_json=as_json,
         report=report,

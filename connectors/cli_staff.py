@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.settings import Settings
 from knowledge.errors import RongchuangError
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 staff_app = typer.Typer(help="管理服务中心工作人员账号。", no_args_is_help=True)
 curated_app = typer.Typer(
@@ -21,7 +23,10 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _settings() -> Settings:
+def settings_or_exit() -> Settings:
+    """The settings, or exit 2 with what is wrong in them (both CLIs; pydantic loads only here)."""
+    from assistant.settings import Settings
+
     try:
         return Settings()
     except RongchuangError as exc:
@@ -51,7 +56,7 @@ def staff_add(
     if len(password) < 8:
         err.print("[red]密码至少 8 个字符。[/red]")
         raise typer.Exit(2)
-    with Store.open(_settings().db_url) as store:
+    with Store.open(settings_or_exit().db_url) as store:
         try:
             staff = store.add_staff(name, hash_password(password), is_admin=admin, display_name=display_name)
         except Duplicate as exc:
@@ -65,7 +70,7 @@ def staff_add(
 def _store():
     from assistant.store import Store
 
-    return Store.open(_settings().db_url)
+    return Store.open(settings_or_exit().db_url)
 
 
 def _staff_or_exit(store, name: str):

@@ -19,13 +19,13 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from assistant.settings import Settings, bundled_kb
 from knowledge.embed import shared_e5
 from knowledge.index import KnowledgeIndex, expand
 from knowledge.search import search
 
+from .bench_start import table
 from .retrieval import evaluate, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,13 +150,6 @@ def normalize_rows(repeat: int = 5) -> list[list[str]]:
                 times.append(t * 1000)
         rows.append([label, str(len(pieces)), f"{statistics.median(times):.3f}", f"{pct(times, 0.95):.3f}"])
     return rows
-
-
-def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    t = Table(*columns, title=title, title_justify="left")
-    for r in rows:
-        t.add_row(*r)
-    return t
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -46,21 +46,38 @@ class Referral:
     examples: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Scope:
+    referrals: list[Referral]
+    default: str  # where to go when no class fits
+    care: str  # the search quoted to a founder in distress
+    home: re.Pattern[str]  # words that say the question is about Chengdu
+    personal: re.Pattern[str]  # words that always mean a personal matter
+
+
+_NEVER = re.compile(r"(?!x)x")
+
+
+def _words(words: list[str]) -> re.Pattern[str]:
+    pattern = word_pattern([w.lower() for w in words])
+    return re.compile(pattern) if pattern else _NEVER
+
+
 @lru_cache(maxsize=1)
-def _scope() -> tuple[list[Referral], str, str, re.Pattern[str]]:
+def _scope() -> Scope:
     try:
         data = tomllib.loads(_read("scope.toml"))
         refs = [
-            Referral(
-                r["name"],
-                re.compile(word_pattern([w.lower() for w in r["words"]])),
-                r["where"],
-                tuple(r.get("examples", ())),
-            )
+            Referral(r["name"], _words(r["words"]), r["where"], tuple(r.get("examples", ())))
             for r in data.get("referral", [])
         ]
-        home = re.compile(word_pattern([w.lower() for w in data["home"]["words"]]))
-        return refs, data["default"]["where"], data["care"]["query"], home
+        return Scope(
+            refs,
+            data["default"]["where"],
+            data["care"]["query"],
+            _words(data["home"]["words"]),
+            _words(data.get("personal", {}).get("words", [])),
+        )
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(f"knowledge/dict/scope.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
 
@@ -71,35 +88,28 @@ def other_places(text: str) -> list[str]:
 
 
 def names_home(text: str) -> bool:
-    return bool(_scope()[3].search(plain(text)))
+    return bool(_scope().home.search(plain(text)))
 
 
 def referral(text: str, nearest: str | None = None) -> str:
     """Where a personal, family or legal matter should go: the first class whose words it uses, else
     the class whose example sentences the message reads most like (`nearest`, by the turn's vector)."""
-    refs, default, _, _ = _scope()
+    refs = _scope().referrals
     t = plain(text)
     found = next((r for r in refs if r.words.search(t)), None)
     found = found or next((r for r in refs if r.name == nearest), None)
-    return found.where if found else default
+    return found.where if found else _scope().default
 
 
 def names_personal(text: str) -> bool:
     """Words that always mean a personal matter (scope.toml [personal]): 个税, 房贷…"""
-    return bool(_personal().search(plain(text)))
-
-
-@lru_cache(maxsize=1)
-def _personal() -> re.Pattern[str]:
-    data = tomllib.loads(_read("scope.toml"))
-    words = [w.lower() for w in data.get("personal", {}).get("words", [])]
-    return re.compile(word_pattern(words) or r"(?!x)x")
+    return bool(_scope().personal.search(plain(text)))
 
 
 def referral_examples() -> list[tuple[str, str]]:
     """(class name, example sentence) for every referral class that has examples."""
-    return [(r.name, x) for r in _scope()[0] for x in r.examples]
+    return [(r.name, x) for r in _scope().referrals for x in r.examples]
 
 
 def care_query() -> str:
-    return _scope()[2]
+    return _scope().care

@@ -143,9 +143,10 @@ class ExtractiveComposer:
             blocks.append(ph.get("low_confidence"))
         elif req.lang == "en":  # the quotes stay Chinese: say so first
             blocks.append(ph.get("lead"))
-        asked = asked_facts(asking_sentence(req.question))
+        asking = asking_sentence(req.question)  # what is asked for is read here, not in the story
+        asked = asked_facts(asking)
         contact = any(f.name == "contact" for f in asked)
-        main = self._main(req, cites)
+        main = self._main(req, cites, wanted_facts(asking))
         blocks.append(main)
         elig = self._eligibility(req, cites, blocks)
         steps = self._next_steps(req, cites)
@@ -155,7 +156,7 @@ class ExtractiveComposer:
         missing = [
             f.label_en if req.lang == "en" else f.label
             for f in asked
-            if f.name != "contact" and not states(said, f, asking_sentence(req.question))
+            if f.name != "contact" and not states(said, f, asking)
         ]
         if contact and not any(not c.sample and _PHONE.search(c.text) for c in cites.items()):
             blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
@@ -168,9 +169,8 @@ class ExtractiveComposer:
             blocks.append(ph.get("not_stated_ask"))
         return Composed(answer="\n\n".join(b for b in blocks if b), citations=cites.items(), eligibility=elig)
 
-    def _main(self, req: ComposeRequest, cites: CitationList) -> str:
+    def _main(self, req: ComposeRequest, cites: CitationList, wants) -> str:
         qtok = query_weights(widen(req.query))  # "老板" also finds the sentence about 企业家
-        wants = wanted_facts(asking_sentence(req.question))
         focus = [h for h in req.hits if h.extra.get("focus")]
         rest = req.hits[len(focus) :]
         if focus:  # context for a how-to answer comes from the same guide, not a neighbour

@@ -245,11 +245,7 @@ class Assistant:
         except RongchuangError as exc:
             log.warning("referral examples unusable, words only: %s", exc)
             return None
-        if model is None:
-            return None
-        scores = model.scores(embedder.embed_query(query))
-        best = max(scores, key=scores.__getitem__)
-        return best if scores[best] >= REFERRAL_FLOOR else None
+        return model.nearest(embedder.embed_query(query), REFERRAL_FLOOR) if model else None
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         """The passages a standalone policy question is answered from (see Retrieval.retrieve); a

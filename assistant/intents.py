@@ -112,6 +112,12 @@ class IntentModel:
                 out[str(label)] = float(sim)
         return out
 
+    def nearest(self, vec: np.ndarray, floor: float) -> str | None:
+        """The label of the closest example, when it is at least `floor` close."""
+        s = self.scores(vec)
+        best = max(s, key=s.__getitem__, default=None)
+        return best if best is not None and s[best] >= floor else None
+
     def read(self, vec: np.ndarray) -> list[str]:
         """The labels this vector reads as, strongest first (none means an ordinary question)."""
         s = self.scores(vec)

@@ -22,23 +22,20 @@ class Routes:
         self.restated = restated
 
     def parks(self, t: Turn) -> Reply:
-        ph = phrases(t.lang)
-        if not t.profile.track:
-            return reply_to(t, ph.get("ask_track"), "park_routing", 0.5)
-        reply = reply_to(t, "", "park_routing", 0.9)
-        self.attach(t, reply, funds=False)
-        if not reply.parks:
-            reply.answer = ph.get("no_answer")
-            reply.confidence = 0.2
-        return reply
+        return self._cards(t, parks=True, known=bool(t.profile.track), ask="ask_track")
 
     def funds(self, t: Turn) -> Reply:
+        return self._cards(t, parks=False, known=bool(t.profile.stage or t.profile.needs), ask="ask_stage")
+
+    def _cards(self, t: Turn, parks: bool, known: bool, ask: str) -> Reply:
+        """Park or fund cards alone; without the profile fact they rank by, one question for it."""
         ph = phrases(t.lang)
-        if not (t.profile.stage or t.profile.needs):
-            return reply_to(t, ph.get("ask_stage"), "fund_routing", 0.5)
-        reply = reply_to(t, "", "fund_routing", 0.9)
-        self.attach(t, reply, parks=False)
-        if not reply.funds:
+        intent = "park_routing" if parks else "fund_routing"
+        if not known:
+            return reply_to(t, ph.get(ask), intent, 0.5)
+        reply = reply_to(t, "", intent, 0.9)
+        self.attach(t, reply, parks=parks, funds=not parks)
+        if not (reply.parks if parks else reply.funds):
             reply.answer = ph.get("no_answer")
             reply.confidence = 0.2
         return reply

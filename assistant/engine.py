@@ -26,7 +26,7 @@ from .curated import CuratedAnswers
 from .escalation import Escalation, staff_have_it
 from .guard import is_injection
 from .handoff import Signals, decide
-from .intents import examples_model, model_for
+from .intents import model_for, referral_model
 from .normalize import Normalizer
 from .phrases import phrases
 from .privacy import mask_pii
@@ -241,7 +241,7 @@ class Assistant:
         """The referral class (scope.toml) whose examples the turn's vector is closest to, if close."""
         embedder = self.index.embedder
         try:
-            model = examples_model("referral", scope.referral_examples(), embedder, self.settings.data_dir)
+            model = referral_model(embedder, self.settings.data_dir)
         except RongchuangError as exc:
             log.warning("referral examples unusable, words only: %s", exc)
             return None

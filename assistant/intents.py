@@ -145,6 +145,17 @@ def model_for(embedder, cache_dir: Path | None = None) -> IntentModel:
         return _models[key]
 
 
+def referral_model(embedder, cache_dir: Path | None = None):
+    """The referral classes' examples (scope.toml) as a nearest-example model."""
+    return examples_model("referral", referral_examples(), embedder, cache_dir)
+
+
+def prepare_models(embedder, cache_dir: Path | None = None) -> None:
+    """Embed every example set now (at ingest, at start), not in a founder's turn."""
+    model_for(embedder, cache_dir)
+    referral_model(embedder, cache_dir)
+
+
 def examples_model(name: str, examples: list[tuple[str, str]], embedder, cache_dir: Path | None = None):
     """A nearest-example model over other labelled sentences (the referral classes of scope.toml),
     cached like the intents' own; None when there are no examples."""

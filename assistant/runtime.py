@@ -81,10 +81,10 @@ def prepare(settings: Settings, index: KnowledgeIndex) -> None:
     """Build now, at ingest, what the first start would otherwise build and keep beside the index:
     the typo repair's pinyin of the vocabulary and the intent examples' vectors."""
     from . import normalize
-    from .intents import model_for
+    from .intents import prepare_models
 
     normalize.prepare(load_catalog(settings))
-    model_for(index.embedder, settings.data_dir)
+    prepare_models(index.embedder, settings.data_dir)
 
 
 @dataclass
@@ -127,9 +127,9 @@ class Runtime:
 
         if self.index.count():
             search(self.index, WARM_UP_QUERY, k=1)
-        from .intents import model_for
+        from .intents import prepare_models
 
-        model_for(self.index.embedder, self.settings.data_dir)  # example vectors, kept on disk
+        prepare_models(self.index.embedder, self.settings.data_dir)  # example vectors, kept on disk
 
     def close(self) -> None:
         self.store.close()

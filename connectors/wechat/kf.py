@@ -22,11 +22,11 @@ from fastapi.responses import PlainTextResponse
 from assistant.runtime import Runtime
 from assistant.store import DeliveryInfo
 from assistant.store.models import utcnow
-from connectors.outbox import GiveUp, Hold, OutboxSender, Retry
+from connectors.outbox import Hold, OutboxSender
 
 from . import texts
 from .api import KfClient, WeChatError
-from .channel import BackgroundWork
+from .channel import BackgroundWork, deliver
 from .conversation import answer
 from .crypto import CryptoError, MsgCrypt, SignatureError
 from .render import HANDOFF_MENU_ID
@@ -39,7 +39,6 @@ FROM_FOUNDER = 3  # sync_msg origin: 3 the WeChat user, 4 a system event, 5 a se
 HUMAN_SERVICER = 3  # service_state: a WeCom servicer is handling the session; the bot stays quiet
 WINDOW = timedelta(hours=48)
 WINDOW_MESSAGES = 5
-RATE_LIMIT_WAIT = 60.0
 
 
 def external_id(open_kfid: str, external_userid: str) -> str:
@@ -166,16 +165,7 @@ class KfChannel(BackgroundWork):
         await asyncio.to_thread(self._check_window, d)
         kfid, user = split_external(d.target)
         message = {"touser": user, "open_kfid": kfid, "msgid": f"rc{d.id}", **kf_content(d.body)}
-        try:
-            await self.client.send_msg(message)
-        except WeChatError as exc:
-            if exc.window_closed:
-                raise Hold(texts.HELD_VENDOR.format(reason=f"{exc.errcode} {exc.errmsg}")) from exc
-            if exc.unreachable:
-                raise GiveUp(str(exc)) from exc
-            raise Retry(str(exc), RATE_LIMIT_WAIT if exc.rate_limited else 0.0) from exc
-        except httpx.HTTPError as exc:
-            raise Retry(f"{type(exc).__name__}: {exc}") from exc
+        await deliver(self.client.send_msg(message))
 
     def _check_window(self, d: DeliveryInfo) -> None:
         last = self.store.last_founder_message(d.session_id)

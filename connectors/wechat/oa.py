@@ -16,21 +16,20 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from assistant.runtime import Runtime
 from assistant.store import DeliveryInfo
 from assistant.store.models import utcnow
-from connectors.outbox import GiveUp, Hold, OutboxSender, Retry
+from connectors.outbox import Hold, OutboxSender
 
 from . import texts
-from .api import OaClient, WeChatError
-from .channel import BackgroundWork
+from .api import OaClient
+from .channel import BackgroundWork, deliver
 from .conversation import Outcome, answer, welcome
 from .crypto import CryptoError, MsgCrypt, check_signature, signature
-from .kf import RATE_LIMIT_WAIT, read_body
+from .kf import read_body
 from .xmlmsg import BadXml, encrypted_reply, parse, text_reply
 
 log = logging.getLogger("rongchuang.wechat")
@@ -170,16 +169,7 @@ class OaChannel(BackgroundWork):
         if last is None or utcnow() - last.created_at > WINDOW:
             raise Hold(texts.HELD_48H)
         message = {"touser": d.target, "msgtype": "text", "text": {"content": oa_text(d.body)}}
-        try:
-            await self.client.send_custom(message)
-        except WeChatError as exc:
-            if exc.window_closed:
-                raise Hold(texts.HELD_VENDOR.format(reason=f"{exc.errcode} {exc.errmsg}")) from exc
-            if exc.unreachable:
-                raise GiveUp(str(exc)) from exc
-            raise Retry(str(exc), RATE_LIMIT_WAIT if exc.rate_limited else 0.0) from exc
-        except httpx.HTTPError as exc:
-            raise Retry(f"{type(exc).__name__}: {exc}") from exc
+        await deliver(self.client.send_custom(message))
 
 
 def oa_text(body: dict[str, Any]) -> str:

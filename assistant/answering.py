@@ -67,6 +67,7 @@ class PolicyAnswers:
             hits = r.search(query, kinds=("policy",)) or r.search(query)
         else:
             hits = r.search(query)
+        hits = r.lead_section(hits, query)
         conf = retrieval_confidence(hits, " ".join(en_terms) if en_terms else query, r.index.idf)
         guide, named = r.guide_for(hits, topics, t.state.guide if followup else None, q)
         req = ComposeRequest(
@@ -77,6 +78,7 @@ class PolicyAnswers:
             confidence=conf,
             profile=t.profile,
             restated=r.restated,
+            basis=r.basis,
         )
         if not followup:
             t.state.guide = guide.id if guide else None

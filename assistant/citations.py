@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from knowledge.types import Hit, Passage
@@ -29,6 +30,9 @@ class CitationList:
             self.docs.setdefault(p.doc_id, p)
         return f"[{cit.n}]"
 
+    def has(self, hit: Hit) -> bool:
+        return hit.passage.passage_id in self._by_pid
+
     def items(self) -> list[Citation]:
         return sorted(self._by_pid.values(), key=lambda c: c.n)
 
@@ -37,6 +41,22 @@ class CitationList:
 
     def __len__(self) -> int:
         return len(self._by_pid)
+
+
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def renumber(answer: str, citations: list[Citation]) -> tuple[str, list[Citation], dict[int, int]]:
+    """Markers 1..k in order of first use in the answer (a clause inserted before the sample it backs
+    was marked last), the citations in that order, and the old → new numbers."""
+    order = list(dict.fromkeys(int(n) for n in _MARK.findall(answer)))
+    order += [c.n for c in citations if c.n not in order]
+    new = {old: i + 1 for i, old in enumerate(order)}
+    if all(k == v for k, v in new.items()):
+        return answer, citations, new
+    text = _MARK.sub(lambda m: f"[{new.get(int(m[1]), int(m[1]))}]", answer)
+    cites = sorted((c.model_copy(update={"n": new[c.n]}) for c in citations), key=lambda c: c.n)
+    return text, cites, new
 
 
 def to_citation(p: Passage, n: int, score: float, today: date) -> Citation:

@@ -25,7 +25,7 @@ from knowledge.tokenize import tokens
 from knowledge.types import Hit
 
 from .asking import asking_sentence, is_asking_word
-from .citations import CitationList, caveats
+from .citations import CitationList, caveats, renumber
 from .curated import similar
 from .grounding import CN_AMOUNT, DATE, DOC_NUMBER
 from .phrases import phrases
@@ -108,6 +108,8 @@ class ComposeRequest:
     ask: list[str] = field(default_factory=list)  # questions for unknown profile fields
     # The official sentence a sample sentence restates, if any (the real document is cited instead).
     restated: Callable[[str], tuple[Hit, str] | None] | None = None
+    # The official sentence a quoted sample item rests on (its based_on clauses), about the question.
+    basis: Callable[[Hit, str, str], tuple[Hit, str] | None] | None = None
 
 
 @dataclass
@@ -128,6 +130,7 @@ class Composer(Protocol):
 
 NO_ANSWER_BELOW = 0.30
 HEDGE_BELOW = 0.5
+BASIS_LEADS = 0.3  # share of the lead sample sentence the official one holds, to be quoted before it
 
 
 class ExtractiveComposer:
@@ -167,7 +170,10 @@ class ExtractiveComposer:
         blocks += notes
         if missing:
             blocks.append(ph.get("not_stated_ask"))
-        return Composed(answer="\n\n".join(b for b in blocks if b), citations=cites.items(), eligibility=elig)
+        answer, items, new = renumber("\n\n".join(b for b in blocks if b), cites.items())
+        for e in elig:
+            e.citation = new.get(e.citation, e.citation) if e.citation else e.citation
+        return Composed(answer=answer, citations=items, eligibility=elig)
 
     def _main(self, req: ComposeRequest, cites: CitationList, wants) -> str:
         qtok = query_weights(widen(req.query))  # "老板" also finds the sentence about 企业家
@@ -204,6 +210,15 @@ class ExtractiveComposer:
         lines = [x for x in lines if x]
         if not lines:  # nothing matched word for word: fall back to the top passage's opening
             lines.append(_quote(req.hits[0], body_sentences(req.hits[0])[:2], cites))
+        if req.basis and cites.items() and not any(not c.sample for c in cites.items()):
+            # only sample content so far: the official clause it rests on, so a real document is cited
+            first = next(h for h in [*focus, *chosen, *req.hits] if cites.has(h))
+            found = req.basis(first, req.question, strip_markers("".join(lines)))
+            if found and normalise_ws(found[1]) not in said:
+                real = _quote(found[0], [found[1]], cites)
+                # the real document first when the lead sample sentence says the same thing in part
+                lead = split_sentences(strip_markers(lines[0]))[:1]
+                lines.insert(0 if lead and restates(lead[0], found[1]) >= BASIS_LEADS else len(lines), real)
         return "\n".join(lines)
 
     def _next_steps(self, req: ComposeRequest, cites: CitationList) -> str:

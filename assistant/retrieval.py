@@ -3,6 +3,7 @@ question is about and its sections, and the official sentence a sample sentence 
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -11,13 +12,15 @@ from knowledge.catalog import GUIDE_MATERIALS, GUIDE_STEPS, GUIDE_WHERE, Catalog
 from knowledge.index import KnowledgeIndex
 from knowledge.search import Filters, search
 from knowledge.sentences import split_sentences
+from knowledge.synonyms import widen
+from knowledge.tokenize import tokens
 from knowledge.types import Hit, Passage
 
 from . import lexicon as lx
 from . import understand as und
-from .asking import question_part
+from .asking import is_asking_word, question_part
 from .citations import HOME_REGIONS
-from .compose import OFFICIAL_KINDS, restates
+from .compose import OFFICIAL_KINDS, query_weights, restates, wanted_facts
 from .normalize import Normalizer
 from .turn import search_query
 from .vocabulary import Lexicon, norm
@@ -31,6 +34,14 @@ RESTATE_MIN = 0.6
 RESTATE_CHARS = 12
 RESTATE_DEPTH = 5
 OTHER_REGION_PENALTY = 0.8
+# Documents whose sections all share one subject (a guide's title topic is in every section): which
+# section answers is decided by the question's other words.
+SECTIONED_KINDS = ("guide", "park")
+# A word held by fewer than ~1 in 12 passages (idf ≥ 2.5 over the bundled 362) says what a clause is about.
+BASIS_IDF = 2.5
+BASIS_SHARE = 0.8
+BASIS_RESTATES = 0.3
+_CLAUSE_REF = re.compile(r"(?P<number>\S+〔\d{4}〕\d+号)(?P<clause>（[一二三四五六七八九十]+）)")
 
 
 class Retrieval:
@@ -38,6 +49,7 @@ class Retrieval:
         self.index = index
         self.catalog = catalog
         self.normalize = normalize
+        self._by_number: dict[str, list[Passage]] = {}
         self._learn_names()
 
     def _learn_names(self) -> None:
@@ -61,7 +73,43 @@ class Retrieval:
         and the same ranking (what `rongchuang eval` measures as hit@k)."""
         lang = und.detect_language(question)
         question = question_part(self.normalize(question).text)
-        return self.search(search_query(question, lang, und.topic_terms(question)), k=k)
+        query = search_query(question, lang, und.topic_terms(question))
+        return self.lead_section(self.search(query, k=k), query)[:k]
+
+    def lead_section(self, hits: list[Hit], query: str) -> list[Hit]:
+        """The top document's section that holds what the question asks beyond the document's subject.
+        Every section of the 高企 guide says 高新技术企业; "高企证书管几年" is answered by the one that also
+        says 证书, not by 一、这是什么, which shares the subject best. A question word is not what is asked;
+        a word every section holds weighs nothing; a section leads only if it holds more of the rest."""
+        if not hits or hits[0].passage.meta.kind not in SECTIONED_KINDS:
+            return hits
+        top = hits[0]
+        sections = self.index.passages_of(top.passage.doc_id)
+        if len(sections) < 3:
+            return hits
+        texts = {p.passage_id: p.text.lower() for p in sections}
+        subject = self._subject(top.passage)
+        weights = {}
+        for t, w in query_weights(widen(query)).items():
+            df = sum(t in x for x in texts.values())
+            if len(t) >= 2 and df and not is_asking_word(t) and t not in subject:
+                weights[t] = w * (1 - df / len(texts))
+
+        wants = [w for w in wanted_facts(query) if not isinstance(w, str)]
+
+        def held(pid: str) -> tuple[float, bool]:  # words held, then the kind of fact asked ("有效期三年")
+            words = sum(w for t, w in weights.items() if t in texts[pid])
+            fact = any(  # in one sentence with a word of the question: "近三年的报表" is not 证书's 三年
+                any(w.search(x) for w in wants) and any(t in x for t in weights)
+                for x in split_sentences(texts[pid])
+            )
+            return words, fact
+
+        best = max(sections, key=lambda p: held(p.passage_id))
+        if best.passage_id == top.passage.passage_id or held(best.passage_id) <= held(top.passage.passage_id):
+            return hits
+        lead = Hit(passage=best, score=top.score, extra={**top.extra, "lead_section": True})
+        return [lead, *(h for h in hits if h.passage.passage_id != best.passage_id)]
 
     def search(self, query: str, k: int = 8, **filters) -> list[Hit]:
         names = [h.value for h in self._aliases.hits(norm(query)) if h.value not in query]
@@ -116,6 +164,74 @@ class Retrieval:
                 if cov >= RESTATE_MIN and (best is None or cov > best[0]):
                     best = (cov, p, real)
         return (Hit(passage=best[1], score=1.0), best[2]) if best else None
+
+    def _subject(self, p: Passage) -> str:
+        """What a guide or park is about, in all its names: "高企" is the 高新技术企业 guide's subject even
+        where only its overview spells it so."""
+        g, park = self.catalog.guides.get(p.doc_id), self.catalog.parks.get(p.doc_id)
+        names = [
+            p.meta.title,
+            *([g.topic, *g.keywords] if g else []),
+            *([park.name, *park.aliases] if park else []),
+        ]
+        return " ".join(names).lower()
+
+    def basis(self, hit: Hit, question: str, quoted: str = "") -> tuple[Hit, str] | None:
+        """The official sentence a sample guide, park or fund rests on (its `based_on` clauses) that is
+        about the question: the 示例 park's 训练场 hours rest on 川府发〔2026〕8号（十三）'s sentence on
+        the 机器人训练场. A sentence counts only when it shares a specific word (one few passages hold)
+        with the question or the quoted sample sentences: "政府" or "上市" alone tie any clause to any
+        question."""
+        doc = hit.passage.doc_id
+        item = self.catalog.guides.get(doc) or self.catalog.parks.get(doc) or self.catalog.funds.get(doc)
+        if item is None or not item.based_on:
+            return None
+        asked = {t for t in tokens(widen(question)) if len(t) >= 2 and not is_asking_word(t)}
+        words = asked | {t for t in tokens(quoted) if len(t) >= 2}
+        idf = {t: self.index.idf(t) for t in words}
+        samples = [x for x in split_sentences(quoted) if len(x) >= RESTATE_CHARS]
+        best: tuple[float, float, Passage, str] | None = None
+        for ref in item.based_on:
+            m = _CLAUSE_REF.match(ref)
+            if not m:
+                continue
+            for p in self._official(m["number"]):
+                if m["clause"] not in p.section:
+                    continue
+                for real in split_sentences(p.text):
+                    low = real.lower()
+                    shared = [t for t in words if t in low]
+                    if not any(idf[t] >= BASIS_IDF and t in asked for t in shared):
+                        continue
+                    # the sentence a quoted one restates in part first ("…探索中试服务加股权模式…，并将…
+                    # 纳入…" joins two), then the one sharing the most specific words
+                    said = max((restates(x, real) for x in samples), default=0.0)
+                    said = said if said >= BASIS_RESTATES else 0.0
+                    score = sum(idf[t] for t in shared) / math.sqrt(max(len(real), 20) / 20)
+                    if best is None or (said, score) > best[:2]:
+                        best = (said, score, p, real)
+        if best is None:
+            return None
+
+        def covers(text: str) -> float:  # how much of what is asked a sentence holds
+            return sum(idf[t] for t in asked if t in text.lower())
+
+        # The clause is cited beside the sample only when it answers about as much of the question: the
+        # sample park's "每年免费使用训练场200小时" is not answered by the clause that builds 训练场.
+        said = max((covers(x) for x in split_sentences(quoted)), default=0.0)
+        if covers(best[3]) < BASIS_SHARE * said:
+            return None
+        return Hit(passage=best[2], score=hit.score), best[3]
+
+    def _official(self, number: str) -> list[Passage]:
+        """The passages of the official document with this 文号."""
+        key = f"{number}#{self.index.count()}"  # an upload changes the count, and the answer
+        if key not in self._by_number:
+            ids = {
+                p.doc_id for p in self.index.passages() if p.meta.doc_number == number and not p.meta.sample
+            }
+            self._by_number[key] = [p for d in sorted(ids) for p in self.index.passages_of(d)]
+        return self._by_number[key]
 
     def section(self, doc_id: str, needle: str) -> Hit | None:
         for p in self.index.passages_of(doc_id):

@@ -166,3 +166,21 @@ def test_a_question_word_alone_does_not_pick_a_sentence(assistant):
     reply = assistant.respond(None, "补贴多久到账？")
     assert "从启动到发行" not in reply.answer
     assert reply.answer.startswith(ZH.get("not_stated", what="多久到账"))
+
+
+def test_an_answer_from_sample_guides_only_also_cites_the_clause_they_rest_on(assistant):
+    reply = assistant.respond(None, "想成为数据商，有什么培育政策吗")
+    real = [c for c in reply.citations if c.doc_id == "chengdu-innovation-action-plan-2026"]
+    assert real and "数据商" in real[0].text
+    assert [int(n) for n in re.findall(r"\[(\d+)\]", reply.answer)][:1] == [1]  # numbered in reading order
+
+
+def test_a_sample_parks_own_number_is_not_padded_with_a_clause_that_does_not_give_it(assistant):
+    reply = assistant.respond(None, "人形机器人产业园的训练场每年能免费用多少小时？")
+    assert "200小时" in reply.answer
+    assert all(c.sample for c in reply.citations)
+
+
+def test_the_section_that_holds_what_is_asked_leads_not_the_guides_overview(assistant):
+    hits = assistant.retrieve("高企证书拿到手以后管几年")
+    assert "证书有效期三年" in hits[0].passage.text

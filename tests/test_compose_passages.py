@@ -115,3 +115,18 @@ def test_a_sentence_two_passages_share_is_said_once():
     req = ComposeRequest(question=question, query="科技创新债券 贴息", lang="zh", hits=[a, b], confidence=0.9)
     answer = ExtractiveComposer().compose(req).answer
     assert answer.count("提供贴息") == 1
+
+
+def test_markers_are_renumbered_in_order_of_first_use():
+    from assistant.citations import renumber
+    from assistant.reply import Citation
+
+    def cit(n):
+        return Citation(
+            n=n, doc_id=f"d{n}", title="t", section="s", kind="policy", sample=False, text="x", score=1.0
+        )
+
+    text, cites, new = renumber("甲。[3]\n乙。[1][3]\n丙。[2]", [cit(1), cit(2), cit(3)])
+    assert text == "甲。[1]\n乙。[2][1]\n丙。[3]"
+    assert [(c.n, c.doc_id) for c in cites] == [(1, "d3"), (2, "d1"), (3, "d2")]
+    assert new == {3: 1, 1: 2, 2: 3}

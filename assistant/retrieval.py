@@ -177,14 +177,14 @@ class Retrieval:
         return " ".join(names).lower()
 
     def basis(self, hit: Hit, question: str, quoted: str = "") -> tuple[Hit, str] | None:
-        """The official sentence a sample guide, park or fund rests on (its `based_on` clauses) that is
+        """The official sentence a sample guide or park rests on (its `based_on` clauses) that is
         about the question: the 示例 park's 训练场 hours rest on 川府发〔2026〕8号（十三）'s sentence on
         the 机器人训练场. A sentence counts only when it shares a specific word (one few passages hold)
         with the question or the quoted sample sentences: "政府" or "上市" alone tie any clause to any
         question."""
         doc = hit.passage.doc_id
-        item = self.catalog.guides.get(doc) or self.catalog.parks.get(doc) or self.catalog.funds.get(doc)
-        if item is None or not item.based_on:
+        item: Guide | Park | None = self.catalog.guides.get(doc) or self.catalog.parks.get(doc)
+        if item is None or not item.based_on:  # a fund card is official: it cites its own clause
             return None
         asked = {t for t in tokens(widen(question)) if len(t) >= 2 and not is_asking_word(t)}
         words = asked | {t for t in tokens(quoted) if len(t) >= 2}

@@ -96,6 +96,14 @@ def match_funds(profile: Profile, catalog: Catalog, k: int = 4) -> list[FundMatc
     return out[:k]
 
 
+def close_fits(matches: list[FundMatch], share: float, k: int) -> list[FundMatch]:
+    """The best `k` matches that score at least `share` of the best one."""
+    if not matches:
+        return []
+    best = matches[0].score
+    return [m for m in matches if m.score >= share * best][:k]
+
+
 def _names_topic(fund: Fund, catalog: Catalog, topic: str) -> float:
     """How directly a topic the founder named is this instrument: its name, or its guide's subject."""
     if topic in fund.name:

@@ -10,9 +10,14 @@ from . import understand as und
 from .citations import CitationList
 from .phrases import phrases
 from .reply import Citation, Reply
-from .route import match_funds, match_parks
+from .route import close_fits, match_funds, match_parks
 from .routing_text import Restated, fund_lines, park_lines
 from .turn import Turn, reply_to
+
+
+# Fund cards beside a policy answer: at most this many, each scoring this share of the best at least
+# (the dev set's mixed cases listed four or five instruments after the answer; the founder asked for one).
+SIDE_FUNDS, SIDE_FIT = 2, 0.75
 
 
 class Routes:
@@ -54,7 +59,10 @@ class Routes:
             if lines:
                 blocks.append(ph.get(lead_key, profile=profile_text) + "\n" + lines)
             t.state.parks = [m.park.id for m in matches]
-        if funds and (fmatches := match_funds(t.profile, self.catalog)):
+        fmatches = match_funds(t.profile, self.catalog) if funds else []
+        if blocks:  # beside an answer, only the instruments that fit about as well as the best one
+            fmatches = close_fits(fmatches, SIDE_FIT, SIDE_FUNDS)
+        if fmatches:
             lines, reply.funds = fund_lines(fmatches, self.index, cites, self.restated)
             lead = ph.get("funds_also") if reply.parks else ph.get("funds_lead", profile=profile_text)
             blocks.append(lead + "\n" + lines)

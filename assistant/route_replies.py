@@ -14,7 +14,6 @@ from .route import close_fits, match_funds, match_parks
 from .routing_text import Restated, fund_lines, park_lines
 from .turn import Turn, reply_to
 
-
 # Fund cards beside a policy answer: at most this many, each scoring this share of the best at least
 # (the dev set's mixed cases listed four or five instruments after the answer; the founder asked for one).
 SIDE_FUNDS, SIDE_FIT = 2, 0.75

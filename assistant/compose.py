@@ -72,7 +72,7 @@ def facts() -> tuple[Fact, ...]:
         return tuple(
             Fact(
                 f["name"],
-                re.compile("|".join(re.escape(w.lower()) for w in f["asks"])),
+                _asks_pattern(f),
                 f["label"],
                 _HOLDS.get(f["name"]) or re.compile("|".join(re.escape(w) for w in f["holds"])),
                 tuple(f.get("covers", ())),
@@ -82,6 +82,19 @@ def facts() -> tuple[Fact, ...]:
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(f"knowledge/dict/facts.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w.lower()) for w in words)
+
+
+def _asks_pattern(f: dict) -> re.Pattern[str]:
+    """The fact's ways of asking, and a thing it is of (`of`: 奖金, 利息) followed in the same clause by
+    a quantity question (`how`: 多少, 好多, 几个点): "奖金有多少", "利息大概几个点", "奖励有好多"."""
+    alts = [_alt(f["asks"])]
+    if f.get("of") and f.get("how"):
+        alts.append(f"(?:{_alt(f['of'])})[^，。！？,.!?；;\\s]{{0,6}}?(?:{_alt(f['how'])})")
+    return re.compile("|".join(alts))
 
 
 _WHICH = re.compile(r"哪几[个家项名所批种类]?")

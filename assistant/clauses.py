@@ -55,8 +55,25 @@ def choose(text: str, hits: list[Hit], cue: re.Pattern[str] | None = None) -> Hi
     if cue is not None:
         cued = [h for h in live if cue.search(text[max(0, h.start - 4) : h.start])]
         if cued:
-            return cued[0]
-    return live[0]
+            return head(text, cued[0], live)
+    return head(text, live[0], live)
+
+
+HEAD_GAP = 4  # Han characters between two mentions of one compound ("农业植保无人机")
+
+
+def head(text: str, hit: Hit, live: list[Hit]) -> Hit:
+    """The head of the compound a mention starts: a Chinese compound ends on what the thing is, so
+    "做农业植保无人机" makes drones (for farms), not farming."""
+    for h in sorted(live, key=lambda x: x.start):
+        between = text[hit.end : h.start]
+        if (
+            h.start >= hit.end
+            and len(between) <= HEAD_GAP
+            and all("\u4e00" <= c <= "\u9fff" for c in between)
+        ):
+            hit = h
+    return hit
 
 
 def pick_value(

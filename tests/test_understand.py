@@ -681,3 +681,15 @@ def test_an_ask_for_a_person_is_read_beside_a_complaint_word():
     # 纠纷 is a complaint word; when the examples do not call it a complaint, the ask still counts
     assert und.asks_for_person("我们和园区在租金合同上有纠纷，想找人处理")
     assert not und.asks_for_person("我们想找人才公寓的申请材料")
+
+
+@pytest.mark.parametrize(
+    ("text", "track"),
+    [
+        ("我们做农业植保无人机，核心是飞控", "低空经济"),
+        ("我们做农业，种猕猴桃", "现代农业"),
+        ("我们做无人机，也给农业用", "低空经济"),
+    ],
+)
+def test_a_compound_names_the_track_of_its_head(text, track):
+    assert und.extract_profile(text, Profile())[0].track == track

@@ -13,7 +13,7 @@ from knowledge.tokenize import tokens
 from . import lexicon as lx
 from . import understand as und
 from .asking import asks
-from .compose import HEDGE_BELOW, Composer, ComposeRequest, ExtractiveComposer, retrieval_confidence
+from .compose import HEDGE_BELOW, WHICH, Composer, ComposeRequest, ExtractiveComposer, retrieval_confidence
 from .curated import CuratedAnswers
 from .eligibility import walk
 from .escalation import Escalation
@@ -90,7 +90,10 @@ class PolicyAnswers:
                 for h in focus:
                     h.score, h.extra = (hits[0].score if hits else 1.0), {"cosine": None, "focus": True}
                 req.hits = [*focus, *(h for h in hits if h.passage.passage_id not in ids)]
-            if followup or any(w in q.lower() for w in lx.NEXT_CUES):  # not for "does the policy…?"
+            # A guide's how-to follows only for a guide the question is about, asked how or where:
+            # "先在哪几个区试点" asks which districts, not where to apply.
+            how = WHICH.sub("", q.lower())
+            if followup or (named and any(w in how for w in lx.NEXT_CUES)):  # not for "does the policy…?"
                 req.next_steps = r.next_steps(guide, hits, query)
             if any(w in q for w in lx.CONDITIONS):
                 req.eligibility, req.ask = walk(guide, t.profile, r.section(guide.id, GUIDE_WHO), t.lang)

@@ -97,7 +97,7 @@ def _asks_pattern(f: dict) -> re.Pattern[str]:
     return re.compile("|".join(alts))
 
 
-_WHICH = re.compile(r"哪几[个家项名所批种类]?")
+WHICH = re.compile(r"哪几[个家项名所批种类]?|哪些")  # asks which, not where or how many
 _ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文单位|发文机关|who issued")
 
 
@@ -391,7 +391,7 @@ def _body(hit: Hit) -> list[tuple[str, str]]:
 
 def asked_facts(question: str) -> list[Fact]:
     """The kinds of fact a question asks for ("多久到账" → time), in the order of facts.toml."""
-    q = _WHICH.sub("", question.lower())  # "哪几个学校" asks which, not how many
+    q = WHICH.sub("", question.lower())  # "哪几个学校" asks which, not how many
     asked = [f for f in facts() if f.asks.search(q)]
     covered = {c for f in asked for c in f.covers}
     return [f for f in asked if f.name not in covered]

@@ -20,8 +20,8 @@ from . import lexicon as lx
 from . import scope
 from . import understand as und
 from .answering import PolicyAnswers
-from .asking import asks, is_asking_word, question_part, vague_words
-from .compose import Composer, ExtractiveComposer, best_sentences, body_sentences
+from .asking import asking_sentence, asks, is_asking_word, question_part, vague_words
+from .compose import Composer, ExtractiveComposer, asked_facts, best_sentences, body_sentences
 from .curated import CuratedAnswers
 from .escalation import Escalation, staff_have_it
 from .guard import is_injection
@@ -205,7 +205,14 @@ class Assistant:
             return reply_to(t, ph.get("other_city"), "out_of_scope", 1.0)
         parks = parks or (bool(t.profile.track) and und.names_park(t.question))
         subject = [x for x in und.topic_terms(t.question, asked_only=True) if x not in self.retrieval.names]
-        if t.intent in ("park_routing", "fund_routing") and not (subject and asks(t.text)) and not others:
+        # "路演和融资对接一般多久办一次？" asks a fact of the policy, not for fund cards alone.
+        fact = bool(asked_facts(asking_sentence(t.question)))
+        if (
+            t.intent in ("park_routing", "fund_routing")
+            and not (subject and asks(t.text))
+            and not others
+            and not fact
+        ):
             return self.routes.parks(t) if t.intent == "park_routing" else self.routes.funds(t)
         if not followup and self._vague(t):  # "有啥好处可以拿": one question with choices, not a guess
             return reply_to(t, ph.get("clarify"), "policy_question", 0.5)

@@ -12,8 +12,16 @@ from knowledge.tokenize import tokens
 
 from . import lexicon as lx
 from . import understand as und
-from .asking import asks
-from .compose import HEDGE_BELOW, WHICH, Composer, ComposeRequest, ExtractiveComposer, retrieval_confidence
+from .asking import asking_sentence, asks
+from .compose import (
+    HEDGE_BELOW,
+    WHICH,
+    Composer,
+    ComposeRequest,
+    ExtractiveComposer,
+    asked_facts,
+    retrieval_confidence,
+)
 from .curated import CuratedAnswers
 from .eligibility import walk
 from .escalation import Escalation
@@ -83,8 +91,10 @@ class PolicyAnswers:
         if not followup:
             t.state.guide = guide.id if guide else None
         if guide:
-            if named and (
-                focus := r.focus(guide, q)
+            # "多久办一次" asks how often, which no guide's 在哪里办 (its 时限) answers
+            often = any(f.name == "frequency" for f in asked_facts(asking_sentence(q)))
+            if (
+                named and not often and (focus := r.focus(guide, q))
             ):  # only a guide the question is about  # "需要什么材料？" → the guide's materials, first
                 ids = {h.passage.passage_id for h in focus}
                 for h in focus:

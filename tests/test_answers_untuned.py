@@ -184,3 +184,10 @@ def test_a_sample_parks_own_number_is_not_padded_with_a_clause_that_does_not_giv
 def test_the_section_that_holds_what_is_asked_leads_not_the_guides_overview(assistant):
     hits = assistant.retrieve("高企证书拿到手以后管几年")
     assert "证书有效期三年" in hits[0].passage.text
+
+
+def test_how_often_is_its_own_fact(assistant):
+    stated = assistant.respond(None, "人工智能园区那个备案辅导会好久搞一回嘛")
+    assert "每季度" in stated.answer and not stated.answer.startswith(ZH.get("not_stated", what="多久办一次"))
+    unstated = assistant.respond(None, "初次创业来成都的比赛一年办几次")
+    assert unstated.answer.startswith(ZH.get("not_stated", what="多久办一次"))

@@ -112,11 +112,18 @@ class IntentModel:
                 out[str(label)] = float(sim)
         return out
 
-    def nearest(self, vec: np.ndarray, floor: float) -> str | None:
-        """The label of the closest example, when it is at least `floor` close."""
-        s = self.scores(vec)
-        best = max(s, key=s.__getitem__, default=None)
-        return best if best is not None and s[best] >= floor else None
+    def nearest(self, vec: np.ndarray, floor: float, k: int = 2) -> str | None:
+        """The label whose `k` closest examples are closest on average, when its closest is at least
+        `floor` close: one stray example near the message does not decide the class."""
+        sims = self.vectors @ np.asarray(vec, dtype=np.float32)
+        by: dict[str, list[float]] = {}
+        for label, sim in zip(self.labels, sims, strict=True):
+            by.setdefault(str(label), []).append(float(sim))
+        if not by:
+            return None
+        mean = {lb: float(np.mean(sorted(v, reverse=True)[:k])) for lb, v in by.items()}
+        best = max(mean, key=mean.__getitem__)
+        return best if max(by[best]) >= floor else None
 
     def read(self, vec: np.ndarray) -> list[str]:
         """The labels this vector reads as, strongest first (none means an ordinary question)."""

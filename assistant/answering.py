@@ -15,16 +15,15 @@ from . import understand as und
 from .asking import asking_sentence, asks
 from .compose import (
     HEDGE_BELOW,
-    WHICH,
     Composer,
     ComposeRequest,
     ExtractiveComposer,
-    asked_facts,
     retrieval_confidence,
 )
 from .curated import CuratedAnswers
 from .eligibility import walk
 from .escalation import Escalation
+from .facts import WHICH, asked_facts
 from .phrases import phrases
 from .reply import Citation, Reply
 from .retrieval import Retrieval

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Literal, Protocol
 
 from knowledge.catalog import SAMPLE_LINE
-from knowledge.errors import ConfigError
 from knowledge.sentences import normalise_ws, split_sentences
 from knowledge.synonyms import alternatives, widen
 from knowledge.tokenize import tokens
@@ -27,78 +23,13 @@ from knowledge.types import Hit
 from .asking import asking_sentence, is_asking_word
 from .citations import CitationList, caveats, renumber
 from .curated import similar
-from .grounding import CN_AMOUNT, DATE, DOC_NUMBER
+from .facts import PHONE, asked_facts, holds, states, wanted_facts
 from .phrases import phrases
 from .reply import Citation, Eligibility, Profile
 
 MAX_MAIN_SENTENCES = 4
 SAMPLE_MARK = "（示例）"
 MAX_PASSAGES = 2
-
-# What a question asks for, and how a sentence that holds it looks: the fact patterns of the LLM
-# grounding check, plus money with digits ("30万元", "20%") and durations ("10个工作日内").
-_CN = "零一二两三四五六七八九十百千"
-_AMOUNT = re.compile(rf"{CN_AMOUNT.pattern}|\d+(?:\.\d+)?\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%")
-_PHONE = re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{3,4}|\d{3,4}-?\d{7,8}|1\d{10})(?!\d)|示例电话")
-_DURATION = re.compile(rf"(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
-_COUNT = re.compile(rf"(?:\d+|[{_CN}]+)(?:家|个|项|名|人|所|批)")
-_HOLDS = {
-    "amount": _AMOUNT,
-    "date": DATE,
-    "duration": _DURATION,
-    "count": _COUNT,
-    "doc_number": DOC_NUMBER,
-    "contact": _PHONE,
-}
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A kind of fact a question asks for (knowledge/dict/facts.toml) and how a sentence holds it."""
-
-    name: str
-    asks: re.Pattern[str]
-    label: str
-    holds: re.Pattern[str]
-    covers: tuple[str, ...] = ()
-    label_en: str = ""
-
-
-@lru_cache(maxsize=1)
-def facts() -> tuple[Fact, ...]:
-    raw = resources.files("knowledge").joinpath("dict/facts.toml").read_text(encoding="utf-8")
-    try:
-        table = tomllib.loads(raw)["fact"]
-        return tuple(
-            Fact(
-                f["name"],
-                _asks_pattern(f),
-                f["label"],
-                _HOLDS.get(f["name"]) or re.compile("|".join(re.escape(w) for w in f["holds"])),
-                tuple(f.get("covers", ())),
-                f.get("label_en", f["label"]),
-            )
-            for f in table
-        )
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError(f"knowledge/dict/facts.toml 格式不对：{exc}。请对照文件开头的说明修改。") from exc
-
-
-def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w.lower()) for w in words)
-
-
-def _asks_pattern(f: dict) -> re.Pattern[str]:
-    """The fact's ways of asking, and a thing it is of (`of`: 奖金, 利息) followed in the same clause by
-    a quantity question (`how`: 多少, 好多, 几个点): "奖金有多少", "利息大概几个点", "奖励有好多"."""
-    alts = [_alt(f["asks"])]
-    if f.get("of") and f.get("how"):
-        alts.append(f"(?:{_alt(f['of'])})[^，。！？,.!?；;\\s]{{0,6}}?(?:{_alt(f['how'])})")
-    return re.compile("|".join(alts))
-
-
-WHICH = re.compile(r"哪几[个家项名所批种类]?|哪些")  # asks which, not where or how many
-_ISSUER_ASKED = re.compile(r"哪个部门|哪个单位|谁发|谁印发|发文单位|发文机关|who issued")
 
 
 @dataclass
@@ -174,7 +105,7 @@ class ExtractiveComposer:
             for f in asked
             if f.name != "contact" and not states(said, f, asking)
         ]
-        if contact and not any(not c.sample and _PHONE.search(c.text) for c in cites.items()):
+        if contact and not any(not c.sample and PHONE.search(c.text) for c in cites.items()):
             blocks.insert(0, ph.get("no_contact"))  # never a sample's phone number as the answer
         if missing:  # say first what the documents do not state, then what they do
             blocks.insert(0, ph.get("not_stated", what=(" or " if req.lang == "en" else "、").join(missing)))
@@ -293,7 +224,7 @@ def _no_sample_phone(hit: Hit, sentences: list[str]) -> list[str]:
     """A sample page's phone number is never offered: it would be dialled."""
     if not hit.passage.meta.sample:
         return sentences
-    return [x for x in sentences if not _PHONE.search(x)]
+    return [x for x in sentences if not PHONE.search(x)]
 
 
 def strip_markers(text: str) -> str:
@@ -389,43 +320,6 @@ def _body(hit: Hit) -> list[tuple[str, str]]:
     return out
 
 
-def asked_facts(question: str) -> list[Fact]:
-    """The kinds of fact a question asks for ("多久到账" → time), in the order of facts.toml."""
-    q = WHICH.sub("", question.lower())  # "哪几个学校" asks which, not how many
-    asked = [f for f in facts() if f.asks.search(q)]
-    covered = {c for f in asked for c in f.covers}
-    return [f for f in asked if f.name not in covered]
-
-
-def states(answer: str, fact: Fact, question: str) -> bool:
-    """A sentence of the answer holds the fact and is about what was asked (shares a content word
-    with the question): "15个工作日内安排诊断" does not say how long 算力券's money takes."""
-    content = {
-        w for w in tokens(question) if len(w) >= 2 and not is_asking_word(w) and not fact.asks.search(w)
-    }
-    for sentence in split_sentences(answer):
-        if fact.holds.search(sentence) and (not content or any(w in sentence.lower() for w in content)):
-            return True
-    return False
-
-
-def wanted_facts(question: str) -> list[re.Pattern[str] | str]:
-    """How a sentence holding the asked-for fact looks: "一年最多能拿多少" wants an amount, "文号多少" a
-    文号, "哪个部门发的" the issuer (a string, filled in per passage)."""
-    q = question.lower()
-    wants: list[re.Pattern[str] | str] = [f.holds for f in asked_facts(q) if f.name != "contact"]
-    if _ISSUER_ASKED.search(q):
-        wants.append("issuer")
-    return wants
-
-
-def _holds(sentence: str, want: re.Pattern[str] | str, hit: Hit) -> bool:
-    if want == "issuer":
-        issuer = hit.passage.meta.issuer
-        return bool(issuer) and issuer in sentence
-    return bool(want.search(sentence))  # type: ignore[union-attr]
-
-
 def best_sentences(
     hit: Hit,
     qtok: dict[str, float],
@@ -441,7 +335,7 @@ def best_sentences(
     sents = [s for s, _ in body]
     base = [_score(s, qtok) + _score(q, qtok) for s, q in body]
     # Sentences with the fact asked for come first, but leave a slot for the best match in words.
-    held = [i for i, s in enumerate(sents) if any(_holds(s, w, hit) for w in wants)]
+    held = [i for i, s in enumerate(sents) if any(holds(s, w, hit) for w in wants)]
     held = sorted(held, key=lambda i: -base[i])[: max(1, limit - 1)]
     best = max(base, default=0.0)
     # a sentence that shares only a question word or one character ("多久", "到") is not about the question

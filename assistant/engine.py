@@ -21,9 +21,10 @@ from . import scope
 from . import understand as und
 from .answering import PolicyAnswers
 from .asking import asking_sentence, asks, is_asking_word, question_part, vague_words
-from .compose import Composer, ExtractiveComposer, asked_facts, best_sentences, body_sentences
+from .compose import Composer, ExtractiveComposer, best_sentences, body_sentences
 from .curated import CuratedAnswers
 from .escalation import Escalation, staff_have_it
+from .facts import asked_facts
 from .guard import is_injection
 from .handoff import Signals, decide
 from .intents import model_for, referral_model

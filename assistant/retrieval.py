@@ -20,7 +20,8 @@ from . import lexicon as lx
 from . import understand as und
 from .asking import is_asking_word, question_part
 from .citations import HOME_REGIONS
-from .compose import OFFICIAL_KINDS, query_weights, restates, wanted_facts
+from .compose import OFFICIAL_KINDS, query_weights, restates
+from .facts import wanted_facts
 from .normalize import Normalizer
 from .turn import search_query
 from .vocabulary import Lexicon, norm

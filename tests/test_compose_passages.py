@@ -8,8 +8,8 @@ from assistant.compose import (
     _choose_passages,
     best_sentences,
     query_weights,
-    wanted_facts,
 )
+from assistant.facts import wanted_facts
 from knowledge.types import DocMeta, Hit, Passage
 
 

@@ -154,6 +154,10 @@ class ExtractiveComposer:
         lines = [x for x in lines if x]
         if not lines:  # nothing matched word for word: fall back to the top passage's opening
             lines.append(_quote(req.hits[0], body_sentences(req.hits[0])[:2], cites))
+        # The answer first: a line holding the kind of fact asked for ("五折收费") leads its context.
+        patterns = [w for w in wants if not isinstance(w, str)]
+        lead = next((i for i, x in enumerate(lines) if any(w.search(strip_markers(x)) for w in patterns)), 0)
+        lines.insert(0, lines.pop(lead))
         if req.basis and cites.items() and not any(not c.sample for c in cites.items()):
             # only sample content so far: the official clause it rests on, so a real document is cited
             first = next(h for h in [*focus, *chosen, *req.hits] if cites.has(h))

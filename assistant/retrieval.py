@@ -106,7 +106,7 @@ class Retrieval:
         def held(pid: str) -> tuple[float, bool]:  # words held, then the kind of fact asked ("有效期三年")
             words = sum(w for t, w in weights.items() if t in texts[pid])
             fact = any(  # in one sentence with a word of the question: "近三年的报表" is not 证书's 三年
-                any(w.search(x) for w in wants) and any(t in x for t in weights)
+                any(w.search(x) for w in wants) and (not weights or any(t in x for t in weights))
                 for x in split_sentences(texts[pid])
             )
             return words, fact

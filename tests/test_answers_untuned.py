@@ -191,3 +191,11 @@ def test_how_often_is_its_own_fact(assistant):
     assert "每季度" in stated.answer and not stated.answer.startswith(ZH.get("not_stated", what="多久办一次"))
     unstated = assistant.respond(None, "初次创业来成都的比赛一年办几次")
     assert unstated.answer.startswith(ZH.get("not_stated", what="多久办一次"))
+
+
+def test_the_sentence_holding_what_is_asked_leads(assistant):
+    reply = assistant.respond(None, "数字文创产业园的动作捕捉棚怎么收费？")
+    assert "五折" in reply.answer.splitlines()[0]  # not the clause that builds the studios
+    where = assistant.respond(None, "低空经济产业园在哪个区？")
+    assert "位于东部新区" in where.answer.splitlines()[0]
+    assert not where.answer.startswith(ZH.get("not_stated", what="具体地点"))

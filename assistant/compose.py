@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -126,7 +126,7 @@ class ExtractiveComposer:
         if focus:  # context for a how-to answer comes from the same guide, not a neighbour
             rest = [h for h in rest if h.passage.doc_id == focus[0].passage.doc_id]
         lines = [_quote(h, _no_sample_phone(h, body_sentences(h)[:6]), cites) for h in focus]  # all of it
-        said = {normalise_ws(x) for h in focus for x in body_sentences(h)[:6]}
+        said = Said(x for h in focus for x in body_sentences(h)[:6])
         budget = 1 if focus else MAX_MAIN_SENTENCES  # then a little context, or the best sentences
         chosen = _choose_passages(rest, qtok)[: 1 if focus else MAX_PASSAGES] if rest else []
         chosen.sort(
@@ -135,17 +135,17 @@ class ExtractiveComposer:
         for hit in chosen:
             picked = best_sentences(hit, qtok, limit=2 if lines else 3, wants=wants, question=req.question)
             # A guide and a catalog entry often quote the same clause: say it once.
-            picked = [x for x in picked if normalise_ws(x) not in said][:budget]
+            picked = [x for x in picked if x not in said][:budget]
             picked = _no_sample_phone(hit, picked)
-            said.update(normalise_ws(x) for x in picked)
             if req.restated and not is_official(hit):  # a guide or card restating a clause: the clause
                 real = [(x, req.restated(x)) for x in picked]
                 for _, found in real:
-                    if found and normalise_ws(found[1]) not in said:
-                        said.add(normalise_ws(found[1]))
+                    if found and found[1] not in said:
+                        said.add(found[1])
                         lines.append(_quote(found[0], [found[1]], cites))
                         budget -= 1
                 picked = [x for x, found in real if not found]
+            said.update(picked)
             if picked:
                 lines.append(_quote(hit, picked, cites))
                 budget -= len(picked)
@@ -162,7 +162,7 @@ class ExtractiveComposer:
             # only sample content so far: the official clause it rests on, so a real document is cited
             first = next(h for h in [*focus, *chosen, *req.hits] if cites.has(h))
             found = req.basis(first, req.question, strip_markers("".join(lines)))
-            if found and normalise_ws(found[1]) not in said:
+            if found and found[1] not in said:
                 real = _quote(found[0], [found[1]], cites)
                 # the real document first when the lead sample sentence says the same thing in part
                 lead = split_sentences(strip_markers(lines[0]))[:1]
@@ -198,10 +198,36 @@ class ExtractiveComposer:
 
 
 _MARKER = re.compile(r"\[\d+\]")
-
-
 _NOT_TEXT = re.compile(r"[\s\W_]+|（示例）|示例")
 _CITES_DOC = re.compile(r"(?:按|依据|根据)?\S{1,8}〔\d{4}〕\d+号(?:提出|明确|要求|规定)?[，,：:]?")
+
+SAME_SENTENCE = 0.8  # bigram Jaccard from which two sentences say the same thing
+
+
+class Said:
+    """The sentences already in an answer. A sentence is said again when its bigrams (without 示例
+    marks and punctuation) mostly match one of them: a guide that copies a clause and adds （示例）
+    says it again."""
+
+    def __init__(self, sentences: Iterable[str] = ()) -> None:
+        self._grams: list[set[str]] = []
+        self.update(sentences)
+
+    @staticmethod
+    def _bigrams(sentence: str) -> set[str]:
+        t = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", strip_markers(sentence)))
+        return {t[i : i + 2] for i in range(len(t) - 1)}
+
+    def add(self, sentence: str) -> None:
+        self._grams.append(self._bigrams(sentence))
+
+    def update(self, sentences: Iterable[str]) -> None:
+        for x in sentences:
+            self.add(x)
+
+    def __contains__(self, sentence: object) -> bool:
+        g = self._bigrams(str(sentence))
+        return bool(g) and any(len(g & h) / len(g | h) >= SAME_SENTENCE for h in self._grams if h)
 
 
 def restates(sample: str, real: str) -> float:

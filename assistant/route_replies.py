@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from knowledge.catalog import Catalog
 from knowledge.index import KnowledgeIndex
+from knowledge.sentences import split_sentences
 from knowledge.types import Hit, Passage
 
 from . import understand as und
 from .citations import CitationList
+from .compose import Said, strip_markers
 from .phrases import phrases
 from .reply import Citation, Reply
 from .route import close_fits, match_funds, match_parks
@@ -52,8 +54,9 @@ class Routes:
             cites.mark(Hit(passage=_passage_from(c), score=c.score))
         blocks = [reply.answer] if reply.answer else []
         profile_text = und.summarize_profile(t.profile)
+        said = Said(split_sentences(strip_markers(reply.answer)))  # the cards do not say it again
         if parks and (matches := match_parks(t.profile, self.catalog)):
-            lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self.restated)
+            lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self.restated, said)
             lead_key = "parks_lead" if len(reply.parks) > 1 else "parks_lead_one"
             if lines:
                 blocks.append(ph.get(lead_key, profile=profile_text) + "\n" + lines)
@@ -62,9 +65,9 @@ class Routes:
         if blocks:  # beside an answer, only the instruments that fit about as well as the best one
             fmatches = close_fits(fmatches, SIDE_FIT, SIDE_FUNDS)
         if fmatches:
-            lines, reply.funds = fund_lines(fmatches, self.index, cites, self.restated)
+            lines, reply.funds = fund_lines(fmatches, self.index, cites, self.restated, said)
             lead = ph.get("funds_also") if reply.parks else ph.get("funds_lead", profile=profile_text)
-            blocks.append(lead + "\n" + lines)
+            blocks.append(lead + ("\n" + lines if lines else ""))
         reply.answer = "\n\n".join(blocks)
         reply.citations = cites.items()
         if any(c.sample for c in reply.citations) and ph.get("sample_note") not in reply.answer:

@@ -9,7 +9,7 @@ from knowledge.index import KnowledgeIndex
 from knowledge.types import Hit
 
 from .citations import CitationList
-from .compose import body_sentences, mark_sample
+from .compose import Said, body_sentences, mark_sample
 from .reply import Profile, Recommendation
 from .route import FundMatch, ParkMatch
 
@@ -40,7 +40,11 @@ def park_lines(
     cites: CitationList,
     profile: Profile,
     restated: Restated = None,
+    said: Said | None = None,
 ) -> tuple[str, list[Recommendation]]:
+    """Each park's lines: who it is for, and the policy items that meet the founder's needs; a sentence
+    the answer above already says is not said again (the card still cites it)."""
+    said = said if said is not None else Said()
     lines, cards = [], []
     already = {c.doc_id: c.n for c in reversed(cites.items())}  # the answer quotes this park already
     for m in matches:
@@ -64,8 +68,10 @@ def park_lines(
                 if sents:
                     src, text = _source(item_hit, sents[0], restated)
                     marker = cites.mark(src)
-                    parts.append(_said(src, text) + marker)
                     nums.append(int(marker[1:-1]))
+                    if text not in said:
+                        said.add(text)
+                        parts.append(_said(src, text) + marker)
         if parts:
             lines.append("".join(parts))
         cards.append(_park_card(m, nums))
@@ -83,10 +89,16 @@ def _park_card(m: ParkMatch, nums: list[int]) -> Recommendation:
 
 
 def fund_lines(
-    matches: list[FundMatch], index: KnowledgeIndex, cites: CitationList, restated: Restated = None
+    matches: list[FundMatch],
+    index: KnowledgeIndex,
+    cites: CitationList,
+    restated: Restated = None,
+    said: Said | None = None,
 ) -> tuple[str, list[Recommendation]]:
+    """Each fund's opening lines; what the answer above or another fund's page already says (two funds'
+    pages often quote the same clause) is said once."""
+    said = said if said is not None else Said()
     lines, cards = [], []
-    said: set[str] = set()  # two funds' pages often quote the same clause: say it once
     for m in matches:
         hit = _hit(index, m.fund.id, "是什么")
         nums = []

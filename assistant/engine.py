@@ -175,6 +175,11 @@ class Assistant:
             # A short question with no complaint word ("补贴多久到账？") asks; a complaint tells a story.
             if t.labels == ["complaint"] and asks(t.text) and len(lx.HAN.findall(t.text)) <= SHORT_QUESTION:
                 t.labels = []
+        # A message that names nothing ("在不在，有个事想问一哈") reads like anything; without a rule's
+        # word for a person or a complaint it is not one: it gets the clarifying question.
+        vague = not followup and self._vague(t)
+        if vague:
+            t.labels = [x for x in t.labels if x not in ("handoff", "complaint")]
         # A complaint word alone ("自己攒数据太慢了") is not a complaint: the examples must agree that the
         # message sounds more like one than like a policy question.
         complained = t.intent == "complaint" and (
@@ -215,7 +220,7 @@ class Assistant:
             and not fact
         ):
             return self.routes.parks(t) if t.intent == "park_routing" else self.routes.funds(t)
-        if not followup and self._vague(t):  # "有啥好处可以拿": one question with choices, not a guess
+        if vague:  # "有啥好处可以拿": one question with choices, not a guess
             return reply_to(t, ph.get("clarify"), "policy_question", 0.5)
         reply = self.policy.answer(t, followup, changed)
         if (parks or funds) and reply.intent == "policy_question" and reply.confidence >= 0.3:
@@ -230,8 +235,12 @@ class Assistant:
             return False
         if "vague" in t.labels:  # it reads like the vague example sentences
             return True
-        words = [w for w in tokens(t.question) if len(w) > 1 and not is_asking_word(w)]
-        return all(w in vague_words() for w in words)
+        # Read by the characters left, not by tokens: the segmenter joins "有个事想问一哈" into 事想.
+        rest = t.question.lower()
+        for w in sorted(vague_words(), key=len, reverse=True):
+            rest = rest.replace(w, " ")
+        words = [w for w in tokens(rest) if len(w) > 1 and not is_asking_word(w)]
+        return not words
 
     def _labels(self, query: str) -> tuple[list[str], dict[str, float]]:
         """The turn's one embedding (cached by text, reused by dense search) read against the examples:

@@ -199,3 +199,15 @@ def test_the_sentence_holding_what_is_asked_leads(assistant):
     where = assistant.respond(None, "低空经济产业园在哪个区？")
     assert "位于东部新区" in where.answer.splitlines()[0]
     assert not where.answer.startswith(ZH.get("not_stated", what="具体地点"))
+
+
+@pytest.mark.parametrize(
+    "text", ["在不在，有个事想问一哈", "这个我们能办吗？", "帮我们参谋一下嘛，下一步该咋个整"]
+)
+def test_a_message_that_names_nothing_gets_the_clarifying_question_not_a_person(assistant, text):
+    reply = assistant.respond(None, text)
+    assert reply.answer == ZH.get("clarify") and reply.handoff is None
+
+
+def test_a_message_that_names_nothing_but_asks_for_a_person_still_gets_one(assistant):
+    assert assistant.respond(None, "有个事想问一哈，帮我转人工").handoff is not None

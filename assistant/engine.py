@@ -160,7 +160,8 @@ class Assistant:
         t.query = search_query(t.question, t.lang, topics, t.state.subject if followup else None, carried)
         # What the message asks for is read from its asking part: "……想尽早拿到投资。听说有路演，多久办
         # 一次？" asks about the roadshow, not for a fund. Complaints and sensitive matters count anywhere.
-        t.intent = und.classify_intent(t.question, t.profile, has_context=t.state.has_context)
+        about = " ".join([*t.state.topics, t.state.subject or ""]) if followup else ""
+        t.intent = und.classify_intent(t.question, t.profile, has_context=t.state.has_context, context=about)
         if t.intent not in ("complaint", "handoff") and t.question != t.text:
             whole = und.classify_intent(t.text, t.profile, has_context=t.state.has_context)
             t.intent = whole if whole in ("complaint", "handoff") else t.intent

@@ -20,8 +20,8 @@ def _has(pattern: re.Pattern[str], text: str, ok: Callable[[re.Match[str]], bool
     return any(ok(m) for m in pattern.finditer(text))
 
 
-def _is_complaint(t: str) -> bool:
-    ip_context = bool(lx.IP_WORDS.search(t))
+def _is_complaint(t: str, context: str = "") -> bool:
+    ip_context = bool(lx.IP_WORDS.search(t) or lx.IP_WORDS.search(context))
 
     def ok(m: re.Match[str]) -> bool:
         if ip_context and lx.IP_DISPUTE.fullmatch(m.group()):
@@ -91,14 +91,15 @@ def is_business(text: str) -> bool:
     return _business(norm(text))
 
 
-def classify_intent(text: str, profile: Profile, has_context: bool) -> Intent:
+def classify_intent(text: str, profile: Profile, has_context: bool, context: str = "") -> Intent:
     """Complaint, then handoff, then routing, then smalltalk and out-of-scope; policy_question by default.
 
     A complaint is checked before a plain handoff request: both escalate, the complaint says why.
-    `has_context` lets a request about our previous answer ("那翻译成英文呢") stay in scope.
+    `has_context` lets a request about our previous answer ("那翻译成英文呢") stay in scope; `context`
+    is what the conversation is about: after "我们产品外观被别个抄了", "去维权要带些啥材料" asks about IP.
     """
     t = norm(text).strip()
-    if _is_complaint(t):
+    if _is_complaint(t, norm(context)):
         return "complaint"
     if lx.HANDOFF.search(t):
         return "handoff"

@@ -693,3 +693,11 @@ def test_an_ask_for_a_person_is_read_beside_a_complaint_word():
 )
 def test_a_compound_names_the_track_of_its_head(text, track):
     assert und.extract_profile(text, Profile())[0].track == track
+
+
+def test_an_ip_dispute_word_in_a_conversation_about_ip_is_not_a_complaint():
+    assert und.classify_intent("去维权要带些啥材料", Profile(), has_context=True) == "complaint"
+    assert (
+        und.classify_intent("去维权要带些啥材料", Profile(), has_context=True, context="知识产权 外观被抄了")
+        == "policy_question"
+    )

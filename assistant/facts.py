@@ -21,7 +21,7 @@ from .grounding import CN_AMOUNT, DATE, DOC_NUMBER
 # grounding check, plus money with digits ("30万元", "20%") and durations ("10个工作日内").
 _CN = "零一二两三四五六七八九十百千"
 _AMOUNT = re.compile(
-    rf"{CN_AMOUNT.pattern}|\d+(?:\.\d+)?\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%|(?:\d|[一二三四五六七八九])折"
+    rf"{CN_AMOUNT.pattern}|\d+(?:\.\d+)?\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%|(?:\d|[一二三四五六七八九])折|免[费收租]|减半"
 )
 PHONE = re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{3,4}|\d{3,4}-?\d{7,8}|1\d{10})(?!\d)|示例电话")
 _DURATION = re.compile(rf"(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")

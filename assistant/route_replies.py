@@ -55,7 +55,11 @@ class Routes:
         blocks = [reply.answer] if reply.answer else []
         profile_text = und.summarize_profile(t.profile)
         said = Said(split_sentences(strip_markers(reply.answer)))  # the cards do not say it again
-        if parks and (matches := match_parks(t.profile, self.catalog)):
+        matches = match_parks(t.profile, self.catalog) if parks else []
+        named = [m for m in matches if m.park.name in und.topic_terms(t.question)]
+        if named:  # "AI产业园的共享工位…": that park's card, not two more for the track
+            matches = named
+        if matches:
             lines, reply.parks = park_lines(matches, self.index, cites, t.profile, self.restated, said)
             lead_key = "parks_lead" if len(reply.parks) > 1 else "parks_lead_one"
             if lines:

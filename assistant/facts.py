@@ -23,6 +23,7 @@ _CN = "零一二两三四五六七八九十百千"
 _AMOUNT = re.compile(
     rf"{CN_AMOUNT.pattern}|\d+(?:\.\d+)?\s*(?:万|亿|千)?(?:元|倍)|\d+(?:\.\d+)?\s*%|(?:\d|[一二三四五六七八九])折|免[费收租]|减半"
 )
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 PHONE = re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{3,4}|\d{3,4}-?\d{7,8}|1\d{10})(?!\d)|示例电话")
 _DURATION = re.compile(rf"(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
 _COUNT = re.compile(rf"(?:\d+|[{_CN}]+)(?:家|个|项|名|人|所|批)")
@@ -99,6 +100,7 @@ def states(answer: str, fact: Fact, question: str) -> bool:
     content = {
         w for w in tokens(question) if len(w) >= 2 and not is_asking_word(w) and not fact.asks.search(w)
     }
+    content = {w for w in content if _HAN.search(w)}  # an English word never occurs in a Chinese clause
     for sentence in split_sentences(answer):
         if fact.holds.search(sentence) and (not content or any(w in sentence.lower() for w in content)):
             return True

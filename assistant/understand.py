@@ -93,7 +93,8 @@ def is_followup(text: str) -> bool:
     """A short question that leans on the conversation ("那怎么申请？", "要交几年的报表"): no topic of its
     own. A topic said of the team ("还没注册公司可以报吗") is a fact about them, not a new subject."""
     t = norm(text).strip()
-    if len(lx.HAN.findall(t)) > 12 or len(re.findall(r"[a-z]+", t)) > 10:
+    # about as long as 12 Chinese characters: an English question takes more words to say as much
+    if len(lx.HAN.findall(t)) > 12 or len(re.findall(r"[a-z]+", t)) > 16:
         return False
     if topic_terms(text, asked_only=True) or vocab.tracks.hits(t) or district_hits(t) or is_smalltalk(t):
         return False

@@ -107,7 +107,7 @@ class PolicyAnswers:
             if any(w in q for w in lx.CONDITIONS):
                 req.eligibility, req.ask = walk(guide, t.profile, r.section(guide.id, GUIDE_WHO), t.lang)
         composed = self.compose(req)
-        if not followup and conf >= 0.3:
+        if not followup and conf >= 0.3 and asks(q):  # a statement ("只给银行做私有化部署") is no subject
             t.state.subject = q
         if composed.handoff_reason:
             return self.escalation.handoff(t, composed.handoff_reason, topics)

@@ -2,7 +2,7 @@
 
 Founders rarely type a question mark: "学校的成果能拿来创业不", "政府投不投这种早期项目", "咋办".
 The asking words are data (knowledge/dict/asking.txt); the structural forms are exact rules here:
-a clause-final 不 / 没 / 没有 / 嘛, and the A不A / A没A question (投不投, 有没有).
+a clause-final 不 / 没 / 没有 / 嘛, a confirming 是…吧, and the A不A / A没A question (投不投, 有没有).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ _CLAUSE = re.compile(r"[。！？!?；;\n]+|[，,]+|(?<=[\u4e00-\u9fff])\s+(?=[\
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _SOME = re.compile(r"(?:[十百千万]|好)几|几(?=[十百千万])")
 _TAIL = re.compile(r"(?:不|没|没有|没得|嘛|不嘛|不咯|不哦)[\s。.…~～]*$")
+# "备案是网信办在管吧", "这个算首台套吧": a clause-final 吧 after 是 / 对 / 算 … asks to confirm
+# ("我们走吧" does not).
+_CONFIRM = re.compile(r"(?:是|对|算|该|要|能|会|可以)[^，,。！？!?]{0,24}吧[\s。.…~～]*$")
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +67,7 @@ def clause_asks(clause: str) -> bool:
     if "?" in c or "？" in clause:
         return True
     c = _SOME.sub("", c)  # "十几年", "好几个": how many, said, not asked
-    return bool(_words().search(c) or _A_NOT_A.search(c) or _TAIL.search(c))
+    return bool(_words().search(c) or _A_NOT_A.search(c) or _TAIL.search(c) or _CONFIRM.search(c))
 
 
 def asks(text: str) -> bool:

@@ -18,13 +18,22 @@ PHONE = re.compile(r"\d{3,4}-\d{3,4}-\d{3,4}|示例电话")
 
 @pytest.mark.parametrize(
     "text",
-    ["学校那边的成果能拿来创业不", "政府投不投这种早期项目", "现在有啥好处可以拿", "咋个办嘛", "注册了没"],
+    [
+        "学校那边的成果能拿来创业不",
+        "政府投不投这种早期项目",
+        "现在有啥好处可以拿",
+        "咋个办嘛",
+        "注册了没",
+        "备案是网信办在管吧",
+    ],
 )
 def test_questions_without_a_question_mark_ask(text):
     assert asks(text)
 
 
-@pytest.mark.parametrize("text", ["我们不是做AI的，是做生物医药", "我们三个人，刚起步", "材料交齐了"])
+@pytest.mark.parametrize(
+    "text", ["我们不是做AI的，是做生物医药", "我们三个人，刚起步", "材料交齐了", "那就这样吧"]
+)
 def test_statements_do_not_ask(text):
     assert not asks(text)
 

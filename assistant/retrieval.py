@@ -56,6 +56,7 @@ class Retrieval:
         self.catalog = catalog
         self.normalize = normalize
         self._by_number: dict[str, list[Passage]] = {}
+        self._restated: dict[str, tuple[Hit, str] | None] = {}
         self._learn_names()
 
     def _learn_names(self) -> None:
@@ -160,9 +161,18 @@ class Retrieval:
 
     def restated(self, sentence: str) -> tuple[Hit, str] | None:
         """The official sentence a guide, park or fund sentence restates ("…按川府发〔2026〕8号扩大至…"):
-        the best BM25 passages of policy and law texts, and in them the sentence covering most of it."""
+        the best BM25 passages of policy and law texts, and in them the sentence covering most of it.
+        Kept per sentence until the index changes: the same guide sentences come back turn after turn."""
         if len(sentence) < RESTATE_CHARS:
             return None
+        key = f"{self.index.count()}#{sentence}"
+        if key not in self._restated:
+            if len(self._restated) >= 4096:
+                self._restated.clear()
+            self._restated[key] = self._find_restated(sentence)
+        return self._restated[key]
+
+    def _find_restated(self, sentence: str) -> tuple[Hit, str] | None:
         passages, scores = self.index.bm25_scores(sentence)
         if not len(scores):
             return None

@@ -122,9 +122,18 @@ def add_words(words: list[str]) -> None:
             if w and w not in _extra_words:
                 jb.add_word(w, freq=2000)
                 _extra_words.add(w)
+                _cut.clear()  # a text cut before may cut differently now
+
+
+# The same texts (a turn's question, the sentences of the passages it retrieves) are cut again and
+# again; cutting is most of what a turn costs besides the embedding. Cleared when words are added.
+_cut: dict[str, tuple[str, ...]] = {}
+_CUT_MAX = 8192
 
 
 def tokens(text: str) -> list[str]:
+    if (done := _cut.get(text)) is not None:
+        return list(done)
     jb = _jieba()
     out = []
     for tok in jb.lcut_for_search(text.lower()):
@@ -133,4 +142,7 @@ def tokens(text: str) -> list[str]:
             out.append(tok)
             if len(tok) >= 5:  # long names hide their parts: 成都市未来产业天使基金 → 天使基金
                 out += [w for w in jb.lcut(tok, cut_all=True) if len(w) >= 4 and w != tok]
+    if len(_cut) >= _CUT_MAX:
+        _cut.clear()
+    _cut[text] = tuple(out)
     return out

@@ -76,8 +76,11 @@ def load_examples(path: Path | None = None) -> list[Example]:
 class IntentModel:
     """Nearest labelled examples by cosine; `scores(vec)` gives each label's best similarity."""
 
-    def __init__(self, embedder, examples: list[Example], cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, embedder, examples: list[Example], cache_dir: Path | None = None, name: str = "intents"
+    ) -> None:
         self.examples = examples
+        self.name = name
         self.labels = np.array([e.label for e in examples])
         self.vectors = self._vectors(embedder, cache_dir)
 
@@ -85,7 +88,7 @@ class IntentModel:
         digest = hashlib.sha256(
             (embedder.name + "\n" + "\n".join(f"{e.label}\t{e.text}" for e in self.examples)).encode()
         ).hexdigest()[:16]
-        cached = cache_dir / f"intents-{digest}.npy" if cache_dir else None
+        cached = cache_dir / f"{self.name}-{digest}.npy" if cache_dir else None
         if cached and cached.exists():
             try:
                 vecs = np.load(cached)
@@ -100,6 +103,9 @@ class IntentModel:
                 tmp = cached.with_suffix(".tmp.npy")
                 np.save(tmp, vecs)
                 tmp.replace(cached)
+                for old in cached.parent.glob(f"{self.name}-*.npy"):  # an earlier example set's
+                    if old != cached and not old.name.endswith(".tmp.npy"):
+                        old.unlink(missing_ok=True)
             except OSError as exc:  # a read-only data directory only costs the next start
                 log.warning("could not keep intent vectors in %s: %s", cached, exc)
         return vecs
@@ -171,5 +177,5 @@ def examples_model(name: str, examples: list[tuple[str, str]], embedder, cache_d
     key = (name, id(embedder), str(cache_dir) if cache_dir else None, tuple(examples))
     with _lock:
         if key not in _models:
-            _models[key] = IntentModel(embedder, [Example(lb, tx) for lb, tx in examples], cache_dir)
+            _models[key] = IntentModel(embedder, [Example(lb, tx) for lb, tx in examples], cache_dir, name)
         return _models[key]

@@ -220,3 +220,14 @@ def test_a_message_that_names_nothing_gets_the_clarifying_question_not_a_person(
 
 def test_a_message_that_names_nothing_but_asks_for_a_person_still_gets_one(assistant):
     assert assistant.respond(None, "有个事想问一哈，帮我转人工").handoff is not None
+
+
+def test_a_changed_example_set_leaves_one_vector_file_per_model(embedder, tmp_path):
+    from assistant.intents import Example, IntentModel
+
+    first = [Example("policy", "算力券怎么申请"), Example("handoff", "我想找个真人聊聊")]
+    IntentModel(embedder, first, tmp_path, name="intents")
+    IntentModel(embedder, first[:1], tmp_path, name="referral")
+    IntentModel(embedder, [*first, Example("vague", "有什么政策")], tmp_path, name="intents")
+    names = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.npy"))
+    assert names == ["intents", "referral"]  # the old intents file is gone, the other model's kept

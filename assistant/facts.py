@@ -27,8 +27,14 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 PHONE = re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{3,4}|\d{3,4}-?\d{7,8}|1\d{10})(?!\d)|示例电话")
 _DURATION = re.compile(rf"(?:\d+|[{_CN}]+)个?(?:工作日|日|天|周|月|年)(?:内|以内)?")
 _COUNT = re.compile(rf"(?:\d+|[{_CN}]+)(?:家|个|项|名|人|所|批)")
+# "每季度组织一次", "每月举办一次", "一年两次": how often; "每年最高50万元" is a yearly cap, not that.
+_FREQUENCY = re.compile(
+    r"每(?:年|个?月|季度|半年|周|两年)[^，。；;]{0,12}?(?:[一二两三四几\d]+(?:次|批|届|期)|举办|组织|召开|开展|发布)"
+    r"|一年[一二两三四几\d]+次"
+)
 _HOLDS = {
     "amount": _AMOUNT,
+    "frequency": _FREQUENCY,
     "date": DATE,
     "duration": _DURATION,
     "count": _COUNT,

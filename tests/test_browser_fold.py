@@ -14,7 +14,9 @@ from tests.test_browser import _page, browser, server  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.browser
 pytest_plugins = ["tests.web_fixtures"]
 
-LONG = "我们三个人做无人机，刚起步，成都能给什么支持？"  # a quote pile with park and fund lines
+# A how-to answer with its materials, steps and office, and a park card: well over two phone screens.
+# (The drone question used before now answers in under 500 characters: no repeats, two fund cards.)
+LONG = "生成式人工智能服务备案要准备什么材料，流程是怎样的，去哪里办？顺便推荐个园区"
 SHORT = "算力券是什么？"
 PHONE_CHARS = 300  # one phone screen: chat-render.js folds at the first block boundary after about this
 SHOWN_AT_MOST = 400

@@ -230,11 +230,14 @@ def test_score_reply_reads_the_handoff():
 # gate and baseline ------------------------------------------------------------------------------
 def test_gate_thresholds_and_check():
     t = load_thresholds()
-    assert t["min"]["hit@5"] == 0.94 and t["min"]["handoff_recall"] == 0.90
+    assert t["min"]["hit@5"] == 0.95 and t["min"]["handoff_recall"] == 0.95
     good = dict.fromkeys(m.METRIC_KEYS, 1.0)
     assert check(good, t) == []
     bad = good | {"oos_refusal": 0.8, "handoff_recall": None}
-    assert check(bad, t) == ["handoff_recall: no case measured it (needs ≥ 0.9)", "oos_refusal = 0.800 < 0.9"]
+    assert check(bad, t) == [
+        "handoff_recall: no case measured it (needs ≥ 0.95)",
+        "oos_refusal = 0.800 < 0.9",
+    ]
 
 
 def test_baseline_diff_marks_regressions():

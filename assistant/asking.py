@@ -31,6 +31,7 @@ def asking_words() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
+@lru_cache(maxsize=65536)
 def is_asking_word(token: str) -> bool:
     """A word that only makes the sentence a question ("哪里", "多久", "怎么"): it says nothing about
     what is asked, so it must not count when we judge whether a passage covers the question."""

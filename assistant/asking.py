@@ -31,6 +31,12 @@ def asking_words() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def vague_words_longest_first() -> tuple[str, ...]:
+    """The vague words, longest first, for taking them out of a message ("我们这种" before "我们")."""
+    return tuple(sorted(vague_words(), key=len, reverse=True))
+
+
 @lru_cache(maxsize=65536)
 def is_asking_word(token: str) -> bool:
     """A word that only makes the sentence a question ("哪里", "多久", "怎么"): it says nothing about

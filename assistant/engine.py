@@ -20,7 +20,7 @@ from . import lexicon as lx
 from . import scope
 from . import understand as und
 from .answering import PolicyAnswers
-from .asking import asking_sentence, asks, is_asking_word, question_part, vague_words
+from .asking import asking_sentence, asks, is_asking_word, question_part, vague_words_longest_first
 from .compose import Composer, ExtractiveComposer, best_sentences, body_sentences
 from .curated import CuratedAnswers
 from .escalation import Escalation, staff_have_it
@@ -238,7 +238,7 @@ class Assistant:
             return True
         # Read by the characters left, not by tokens: the segmenter joins "有个事想问一哈" into 事想.
         rest = t.question.lower()
-        for w in sorted(vague_words(), key=len, reverse=True):
+        for w in vague_words_longest_first():
             rest = rest.replace(w, " ")
         words = [w for w in tokens(rest) if len(w) > 1 and not is_asking_word(w)]
         return not words

@@ -18,6 +18,8 @@ from knowledge.errors import ConfigError
 from tests.conftest import postgres_database
 from tests.web_support import PASSWORD, ask, login, make_staff, open_ticket, runtime_for, web_settings_for
 
+pytest_plugins = ["tests.web_fixtures"]  # fixtures: client, web_app, web_runtime
+
 BAD = {
     "lone surrogate": "算力券\ud800怎么申请",
     "NUL": "算力券\x00怎么申请",
@@ -124,6 +126,16 @@ def test_staff_text_of_unicode_whitespace_is_a_422_and_limits_count_what_was_sen
     assert res.status_code == 422 and res.json()["errors"][0]["type"] == "string_too_long"
     res = client.post("/api/chat", json={"message": " " + "问" * 2000})
     assert res.status_code == 422 and "2000 字以内" in _detail(res)
+
+
+def test_identifier_limits_count_what_was_sent_before_controls_are_dropped(client):
+    """85 characters as sent are over the documented 80, though 5 are left once controls go."""
+    res = client.post("/api/chat", json={"message": "算力券", "session_id": "s_abc" + "\x01" * 80})
+    assert res.status_code == 422 and res.json()["errors"][0]["type"] == "string_too_long", res.text
+    res = client.post("/api/staff/login", json={"username": "wang" + "\x07" * 61, "password": "x"})
+    assert res.status_code == 422 and res.json()["errors"][0]["loc"] == ["body", "username"], res.text
+    res = client.post("/api/staff/login", json={"username": "wang", "password": "p" + "\x07" * 256})
+    assert res.status_code == 422 and res.json()["errors"][0]["loc"] == ["body", "password"], res.text
 
 
 def test_the_console_never_sees_a_founders_session_id(client, web_runtime):

@@ -61,9 +61,19 @@ def storable_text(value: str) -> str:
     return value
 
 
-FreeText = Annotated[str, AfterValidator(free_text), Field(json_schema_extra={"pattern": FREE_PATTERN})]
 Message = Annotated[str, AfterValidator(storable_text)]
-Token = Annotated[str, AfterValidator(plain_token)]
+
+
+# Lengths are checked on the text as sent, before control characters are dropped: a `Field(max_length=)`
+# beside an AfterValidator would count what is left and accept a longer request than the schema allows.
+SessionToken = Annotated[str, StringConstraints(max_length=80), AfterValidator(plain_token)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(plain_token)]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=256),
+    AfterValidator(free_text),
+    Field(json_schema_extra={"pattern": FREE_PATTERN}),
+]
 
 
 _FILLED = Field(json_schema_extra={"pattern": FILLED_PATTERN})
@@ -150,8 +160,8 @@ class ChatIn(BaseModel):
         description="创业者的问题（最多 max_message_chars 个字，默认 2000）。",
         json_schema_extra={"minLength": 1, "maxLength": 2000, "pattern": MESSAGE_PATTERN},
     )
-    session_id: Token | None = Field(
-        None, max_length=80, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"
+    session_id: SessionToken | None = Field(
+        None, description="上次回答里的 session_id；不填则开始新对话。它是只给本人的凭据。"
     )
 
 
@@ -228,8 +238,8 @@ class HealthOut(BaseModel):
 
 class LoginIn(BaseModel):
     model_config = _example({"username": "wang", "password": "一段足够长的密码"})
-    username: Token = Field(min_length=1, max_length=64)
-    password: FreeText = Field(min_length=1, max_length=256)
+    username: Username
+    password: Password
 
 
 class StaffOut(BaseModel):

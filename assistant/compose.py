@@ -30,6 +30,7 @@ from .reply import Citation, Eligibility, Profile
 MAX_MAIN_SENTENCES = 4
 SAMPLE_MARK = "（示例）"
 MAX_PASSAGES = 2
+RIVAL_SHARE = 0.8  # of the top passage's overlap, for a passage of another document of its kind
 
 
 @dataclass
@@ -317,11 +318,15 @@ def _choose_passages(hits: list[Hit], qtok: dict[str, float]) -> list[Hit]:
     服务 or 企业 brought in off-topic passages (eval: citation_precision 0.865 → 0.897)."""
     top = hits[0]
     chosen = [top]
-    need = max(1.0, 0.5 * _overlap(top.passage.text, qtok))
+    top_overlap = _overlap(top.passage.text, qtok)
+    need = max(1.0, 0.5 * top_overlap)
     for h in hits[1:]:
         if len(chosen) >= MAX_PASSAGES or h.score < 0.75 * top.score:
             break
-        if _overlap(h.passage.text, qtok) < need:
+        # another guide (park) than the top one is a rival answer, not context: it must hold about as
+        # much of the question (the 宣传 guide's 材料 beside the IP guide's 维权 answer)
+        rival = h.passage.doc_id != top.passage.doc_id and h.passage.meta.kind == top.passage.meta.kind
+        if _overlap(h.passage.text, qtok) < (max(need, RIVAL_SHARE * top_overlap) if rival else need):
             continue
         chosen.append(h)
     return chosen

@@ -13,8 +13,8 @@ from assistant.facts import wanted_facts
 from knowledge.types import DocMeta, Hit, Passage
 
 
-def hit(doc_id: str, text: str, score: float) -> Hit:
-    meta = DocMeta(doc_id=doc_id, kind="fund", title=doc_id)
+def hit(doc_id: str, text: str, score: float, kind: str = "fund") -> Hit:
+    meta = DocMeta(doc_id=doc_id, kind=kind, title=doc_id)
     return Hit(
         passage=Passage(
             passage_id=f"{doc_id}#0", doc_id=doc_id, seq=0, section="一、是什么", text=text, meta=meta
@@ -32,6 +32,24 @@ ONE_WORD = hit("promo", "办理地点：所在园区企业服务中心（示例�
 def test_a_passage_sharing_one_common_word_is_not_quoted():
     chosen = _choose_passages([TOP, ONE_WORD, ON_TOPIC], query_weights(QUESTION))
     assert [h.passage.doc_id for h in chosen] == ["jiaozi", "plan"]
+
+
+IP_QUESTION = "我们的产品外观被别人抄了，该去哪里维权求助？"
+IP_GUIDE = hit(
+    "guide-ip", "外观设计被抄袭的，可以到知识产权一站式服务平台维权，也可以求助园区。", 1.0, "guide"
+)
+# 产品 and 别人: over half of what the IP guide shares with the question, under 0.8 of it
+PROMO = "宣传视频或产品图片，以及别人评价产品的材料。"
+PROMO_MATERIALS = hit("guide-promo", PROMO, 0.9, "guide")
+PLAN_CLAUSE = hit("plan", PROMO, 0.9, "policy")
+
+
+def test_another_guide_holding_less_of_the_question_is_a_rival_not_context():
+    """The 宣传 guide shares 产品, 别人 with the question (more than half of what the IP guide shares):
+    enough for a clause of another kind, not for a second guide that answers something else."""
+    qtok = query_weights(IP_QUESTION)
+    assert [h.passage.doc_id for h in _choose_passages([IP_GUIDE, PROMO_MATERIALS], qtok)] == ["guide-ip"]
+    assert [h.passage.doc_id for h in _choose_passages([IP_GUIDE, PLAN_CLAUSE], qtok)] == ["guide-ip", "plan"]
 
 
 def test_the_answer_cites_only_on_topic_passages():

@@ -21,7 +21,7 @@ from . import scope
 from . import understand as und
 from .answering import PolicyAnswers
 from .asking import asking_sentence, asks, is_asking_word, question_part, vague_words_longest_first
-from .compose import Composer, ExtractiveComposer, best_sentences, body_sentences
+from .compose import Composer, ExtractiveComposer
 from .curated import CuratedAnswers
 from .escalation import Escalation, staff_have_it
 from .facts import asked_facts
@@ -29,6 +29,7 @@ from .guard import is_injection
 from .handoff import Signals, decide
 from .intents import model_for, referral_model
 from .normalize import Normalizer
+from .passages import best_sentences, body_sentences
 from .phrases import phrases
 from .privacy import mask_pii
 from .reply import Profile, Reply

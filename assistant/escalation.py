@@ -11,8 +11,8 @@ from knowledge.types import Hit
 from . import scope
 from . import understand as und
 from .citations import CitationList
-from .compose import best_sentences, query_weights
 from .handoff import PHRASE, PRIORITY, REASON_NAMES, center_dict, contact_line, suggest_center
+from .passages import best_sentences, query_weights
 from .phrases import phrases
 from .privacy import mask_pii
 from .reply import Handoff, Reply

@@ -20,9 +20,10 @@ from . import lexicon as lx
 from . import understand as und
 from .asking import is_asking_word, question_part
 from .citations import HOME_REGIONS
-from .compose import OFFICIAL_KINDS, query_weights, restates
+from .compose import OFFICIAL_KINDS, restates
 from .facts import wanted_facts
 from .normalize import Normalizer
+from .passages import query_weights
 from .turn import search_query
 from .vocabulary import Lexicon, norm
 

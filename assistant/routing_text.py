@@ -9,7 +9,8 @@ from knowledge.index import KnowledgeIndex
 from knowledge.types import Hit
 
 from .citations import CitationList
-from .compose import Said, body_sentences, mark_sample
+from .compose import Said, mark_sample
+from .passages import body_sentences
 from .reply import Profile, Recommendation
 from .route import FundMatch, ParkMatch
 

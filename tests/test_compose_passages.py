@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.compose import (
-    ComposeRequest,
-    ExtractiveComposer,
-    _choose_passages,
-    best_sentences,
-    query_weights,
-)
+from assistant.compose import ComposeRequest, ExtractiveComposer
 from assistant.facts import wanted_facts
+from assistant.passages import best_sentences, choose_passages, query_weights
 from knowledge.types import DocMeta, Hit, Passage
 
 
@@ -30,7 +25,7 @@ ONE_WORD = hit("promo", "办理地点：所在园区企业服务中心（示例�
 
 
 def test_a_passage_sharing_one_common_word_is_not_quoted():
-    chosen = _choose_passages([TOP, ONE_WORD, ON_TOPIC], query_weights(QUESTION))
+    chosen = choose_passages([TOP, ONE_WORD, ON_TOPIC], query_weights(QUESTION))
     assert [h.passage.doc_id for h in chosen] == ["jiaozi", "plan"]
 
 
@@ -48,8 +43,8 @@ def test_another_guide_holding_less_of_the_question_is_a_rival_not_context():
     """The 宣传 guide shares 产品, 别人 with the question (more than half of what the IP guide shares):
     enough for a clause of another kind, not for a second guide that answers something else."""
     qtok = query_weights(IP_QUESTION)
-    assert [h.passage.doc_id for h in _choose_passages([IP_GUIDE, PROMO_MATERIALS], qtok)] == ["guide-ip"]
-    assert [h.passage.doc_id for h in _choose_passages([IP_GUIDE, PLAN_CLAUSE], qtok)] == ["guide-ip", "plan"]
+    assert [h.passage.doc_id for h in choose_passages([IP_GUIDE, PROMO_MATERIALS], qtok)] == ["guide-ip"]
+    assert [h.passage.doc_id for h in choose_passages([IP_GUIDE, PLAN_CLAUSE], qtok)] == ["guide-ip", "plan"]
 
 
 def test_the_answer_cites_only_on_topic_passages():

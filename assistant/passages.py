@@ -36,7 +36,8 @@ FAQ_SAME = 0.5  # bigram Jaccard from which an FAQ question is the founder's que
 
 
 def asks_same(body: list[tuple[str, str]], question: str) -> float:
-    """How close a passage's FAQ questions (`_body`) come to the founder's (0 below FAQ_SAME)."""
+    """How close a passage's FAQ questions (`sentences_with_questions`) come to the founder's (0 below
+    FAQ_SAME)."""
     best = max((similar(q, question) for _, q in body if q), default=0.0)
     return best if best >= FAQ_SAME else 0.0
 
@@ -47,9 +48,9 @@ def _score(text: str, qtok: dict[str, float]) -> float:
 
 
 def choose_passages(hits: list[Hit], qtok: dict[str, float]) -> list[Hit]:
-    """The top hit, plus up to two more that score close to it and add different text. A second
-    passage must share at least half as much of the question as the first: one common word such as
-    服务 or 企业 brought in off-topic passages (eval: citation_precision 0.865 → 0.897)."""
+    """The top hit, plus up to MAX_PASSAGES - 1 more that score close to it. A further passage must
+    share at least half as much of the question as the first: one common word such as 服务 or 企业
+    brought in off-topic passages (eval: citation_precision 0.865 → 0.897)."""
     top = hits[0]
     chosen = [top]
     top_overlap = _overlap(top.passage.text, qtok)

@@ -110,9 +110,8 @@ class Retrieval:
 
         def held(pid: str) -> tuple[float, bool]:  # words held, then the kind of fact asked ("有效期三年")
             words = sum(w for t, w in weights.items() if t in texts[pid])
-            fact = bool(
-                wants
-            ) and any(  # in one sentence with a question word: "近三年的报表" is not 证书's 三年
+            # the fact in one sentence with a question word: "近三年的报表" is not 证书's 三年
+            fact = bool(wants) and any(
                 any(w.search(x) for w in wants) and (not weights or any(t in x for t in weights))
                 for x in split_sentences(texts[pid])
             )
@@ -120,10 +119,7 @@ class Retrieval:
 
         score = {p.passage_id: held(p.passage_id) for p in sections}
         best = max(sections, key=lambda p: score[p.passage_id])
-        if (
-            best.passage_id == top.passage.passage_id
-            or score[best.passage_id] <= score[top.passage.passage_id]
-        ):
+        if score[best.passage_id] <= score[top.passage.passage_id]:  # the top section itself, or no better
             return hits
         lead = Hit(passage=best, score=top.score, extra={**top.extra, "lead_section": True})
         return [lead, *(h for h in hits if h.passage.passage_id != best.passage_id)]
